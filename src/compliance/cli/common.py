@@ -1,0 +1,57 @@
+"""What every command shares: printing located problems, exit codes, and safe writing of outputs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import typer
+
+from compliance.loading.problems import Problem
+
+OK, INVALID, USAGE = 0, 1, 2
+
+
+def fail(problems: Iterable[Problem], summary: str | None = None) -> typer.Exit:
+    """Print every problem as ``path:line:col: message`` on stderr; exit 1 (invalid input)."""
+    problems = sorted(set(problems), key=lambda p: (p.path, p.line, p.col, p.message))
+    for p in problems:
+        print(str(p), file=sys.stderr)
+    count = len(problems)
+    print(summary or f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
+    return typer.Exit(INVALID)
+
+
+def usage(message: str) -> typer.Exit:
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(USAGE)
+
+
+def write_atomic(path: Path, data: str | bytes, inputs: Iterable[Path] = ()) -> None:
+    """Write through a temporary file renamed into place; refuse to overwrite one of the inputs."""
+    target = path.resolve()
+    for source in inputs:
+        try:
+            if source.exists() and source.resolve() == target:
+                raise typer.Exit(_refuse(path))
+        except OSError:
+            continue
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _refuse(path: Path) -> int:
+    print(f"error: {path} is one of the inputs; refusing to overwrite it. Choose another --output.",
+          file=sys.stderr)
+    return USAGE

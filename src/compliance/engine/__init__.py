@@ -1,0 +1,1 @@
+"""The rules engine: pure, data in and findings out."""

@@ -1,0 +1,280 @@
+"""The conditions of a clause, each a vectorized test with words for "expected" and "actual".
+
+One list of checks serves both the report (evaluated on ever fewer events, cheapest first, geometry
+last) and ``compliance explain`` (every check evaluated on one event, to say which held and which
+failed). There is no second copy of the matching logic to drift out of step.
+
+Each check returns a tri-state per event: 2 holds, 1 possibly holds (within the stated precision of
+a date or a place), 0 fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from compliance import vocabulary as v
+from compliance.engine.compile import CompiledClause, CompiledExemption
+from compliance.engine.context import ACTION_CODE, ATTRIBUTION_RANK, TARGET_CODE, WEAPON_BIT, Prepared, mask_of
+from compliance.geometry.zones import EDGE, IN, OUT
+from compliance.models.agreements import Conduct, Where
+from compliance.models.profiles import Profile
+
+HOLDS, MAYBE, FAILS = np.int8(2), np.int8(1), np.int8(0)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    expected: str
+    test: Callable[[np.ndarray], np.ndarray]
+    actual: Callable[[int], str]
+
+
+def _fmt_time(seconds: int) -> str:
+    moment = dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _tri(mask: np.ndarray) -> np.ndarray:
+    return np.where(mask, HOLDS, FAILS).astype(np.int8)
+
+
+def _list(words) -> str:
+    words = sorted(words)
+    return ", ".join(words) if words else "(none)"
+
+
+def conduct_checks(conduct: Conduct | None, ctx: Prepared, label: str = "") -> list[Check]:
+    checks: list[Check] = []
+    if conduct is None:
+        return checks
+    frame = ctx.frame
+    if conduct.actions:
+        wanted = np.zeros(len(v.ACTIONS) + 1, dtype=bool)
+        for a in conduct.actions:
+            wanted[ACTION_CODE[a]] = True
+        checks.append(Check(f"{label}action", f"one of {_list(conduct.actions)}",
+                            lambda idx, w=wanted: _tri(w[ctx.action[idx]]),
+                            lambda i: str(frame["action"].iat[i]) or "(none)"))
+    if conduct.weapons:
+        bits = mask_of(conduct.weapons, WEAPON_BIT)
+        checks.append(Check(f"{label}weapons", f"any of {_list(conduct.weapons)}",
+                            lambda idx, b=bits: _tri((ctx.weapons[idx] & b) != 0),
+                            lambda i: str(frame["weapons"].iat[i]).replace(";", ", ") or "(none)"))
+    if conduct.targets:
+        wanted = np.zeros(len(v.TARGET_TYPES) + 1, dtype=bool)
+        for t in conduct.targets:
+            wanted[TARGET_CODE[t]] = True
+        checks.append(Check(f"{label}target", f"one of {_list(conduct.targets)}",
+                            lambda idx, w=wanted: _tri(w[ctx.target[idx]]),
+                            lambda i: str(frame["target_type"].iat[i]) or "(none)"))
+    if conduct.target_parties:
+        parties = np.array(sorted(conduct.target_parties), dtype=object)
+        checks.append(Check(f"{label}target party", f"one of {_list(conduct.target_parties)}",
+                            lambda idx, p=parties: _tri(np.isin(ctx.target_party[idx], p)),
+                            lambda i: ctx.target_party[i] or "(none)"))
+    return checks
+
+
+def actor_check(name: str, bound: set[str], ctx: Prepared, expected: str) -> Check:
+    """The event's actor is, or is commanded by, one of ``bound`` (resolved on distinct actors)."""
+    answers = {a: ctx.registry.answering(a, bound) for a in set(ctx.actor.tolist()) if a}
+
+    def test(idx: np.ndarray) -> np.ndarray:
+        actors = ctx.actor[idx]
+        ok_names = np.array([a for a, p in answers.items() if p], dtype=object)
+        return _tri(np.isin(actors, ok_names)) if len(ok_names) else np.zeros(len(idx), dtype=np.int8)
+
+    def actual(i: int) -> str:
+        raw = str(ctx.frame["actor"].iat[i])
+        if not ctx.actor[i]:
+            return f"unresolved ('{raw}')" if raw else "unknown"
+        return ctx.actor[i] if raw == ctx.actor[i] else f"{ctx.actor[i]} ('{raw}')"
+
+    return Check(name, expected, test, actual)
+
+
+def attribution_check(profile: Profile, ctx: Prepared) -> Check:
+    least = ATTRIBUTION_RANK[profile.min_attribution]
+    counted = [a for a in v.ATTRIBUTION if ATTRIBUTION_RANK[a] >= least]
+    return Check("attribution", f"{profile.min_attribution} or stronger ({', '.join(counted)})",
+                 lambda idx: _tri(ctx.attribution[idx] >= least),
+                 lambda i: str(ctx.frame["attribution"].iat[i]))
+
+
+def time_check(cc: CompiledClause, ctx: Prepared, name: str = "time") -> Check:
+    start = cc.start.seconds if cc.start else -(2**62)
+    end = cc.end.seconds if cc.end else 2**62
+    opening = cc.start.describe() if cc.start else "the beginning"
+    closing = cc.end.describe() if cc.end else "open-ended"
+    expected = f"from {opening} until {closing}"
+
+    def test(idx: np.ndarray) -> np.ndarray:
+        s, e = ctx.start[idx], ctx.end[idx]
+        inside = (s >= start) & (e <= end)
+        overlap = (s < end) & (e > start)
+        return np.where(inside, HOLDS, np.where(overlap, MAYBE, FAILS)).astype(np.int8)
+
+    def actual(i: int) -> str:
+        date, date_end = str(ctx.frame["date"].iat[i]), str(ctx.frame["date_end"].iat[i])
+        return f"{date}..{date_end}" if date_end else date
+
+    return Check(name, expected, test, actual)
+
+
+def _zone_state(ctx: Prepared, zid: str, idx: np.ndarray, profile: Profile) -> np.ndarray:
+    state = ctx.membership(zid, idx)
+    zone = ctx.zones.zones[zid]
+    taken = zone.props.taken
+    if profile.overrun_zones == "lapsed" and taken is not None and taken.date is not None:
+        from compliance.engine.compile import resolve
+
+        cut = resolve(taken.date, zid, profile, closing=False)
+        assert cut is not None
+        after = ctx.start[idx] >= cut.seconds
+        straddles = (ctx.start[idx] < cut.seconds) & (ctx.end[idx] > cut.seconds)
+        state = np.where(after, OUT, np.where(straddles & (state == IN), EDGE, state)).astype(np.int8)
+    return state
+
+
+def where_checks(where: Where, ctx: Prepared, profile: Profile) -> list[Check]:
+    checks: list[Check] = []
+    zones = ctx.zones
+    if where.inside:
+        members = [m for ref in where.inside for m in zones.members(ref)]
+
+        def inside(idx: np.ndarray, members=members) -> np.ndarray:
+            state = np.zeros(len(idx), dtype=np.int8)
+            for zid in members:
+                state = np.maximum(state, _zone_state(ctx, zid, idx, profile))
+            return state
+
+        def inside_actual(i: int, members=members) -> str:
+            idx = np.array([i])
+            states = {z: int(_zone_state(ctx, z, idx, profile)[0]) for z in members}
+            ins = [z for z, s in states.items() if s == IN]
+            edge = [z for z, s in states.items() if s == EDGE]
+            if ins:
+                return f"inside {', '.join(ins)}"
+            if edge:
+                return f"near the edge of {', '.join(edge)} (within the stated precision)"
+            d = ctx.distance_km(list(where.inside), idx)[0]
+            return f"outside, {d:.1f} km from the nearest" if np.isfinite(d) else "outside"
+
+        checks.append(Check("place", f"inside {_list(where.inside)}", inside, inside_actual))
+    if where.within_km is not None:
+        refs, km = list(where.within_km.of), where.within_km.km
+
+        def within(idx: np.ndarray) -> np.ndarray:
+            x, y = ctx.xy()
+            return zones.within(refs, km, x[idx], y[idx], ctx.precision[idx])
+
+        def within_actual(i: int) -> str:
+            d = ctx.distance_km(refs, np.array([i]))[0]
+            return f"{d:.1f} km away"
+
+        checks.append(Check("distance", f"within {km:g} km of {_list(refs)}", within, within_actual))
+    if where.outside:
+        members = [m for ref in where.outside for m in zones.members(ref)]
+
+        def outside(idx: np.ndarray, members=members) -> np.ndarray:
+            state = np.zeros(len(idx), dtype=np.int8)
+            for zid in members:
+                state = np.maximum(state, _zone_state(ctx, zid, idx, profile))
+            return (2 - state).astype(np.int8)
+
+        checks.append(Check("outside", f"outside {_list(where.outside)}", outside,
+                            lambda i: "outside" if outside(np.array([i]))[0] == HOLDS else "inside or near"))
+    return checks
+
+
+def exemption_condition(ex: CompiledExemption, ctx: Prepared) -> list[Check]:
+    cond = ex.condition
+    checks = conduct_checks(Conduct(actions=cond.actions, weapons=cond.weapons, targets=cond.target_types,
+                                    target_parties=cond.target_parties), ctx, label=f"{ex.id}: ")
+    if cond.actors:
+        checks.insert(0, actor_check(f"{ex.id}: actor", set(cond.actors), ctx, f"one of {_list(cond.actors)}"))
+    return checks
+
+
+def clause_checks(cc: CompiledClause, ctx: Prepared, profile: Profile) -> list[Check]:
+    """The checks of one clause, cheapest first, geometry last."""
+    checks: list[Check] = []
+    if cc.kind == "prohibition":
+        checks.append(actor_check("actor", cc.actors, ctx, f"a party bound as actor: {_list(cc.actors)}"))
+    elif cc.kind == "prevent":
+        watched = cc.by | cc.obligors
+        checks.append(actor_check("actor", watched, ctx, f"one of {_list(watched)}"))
+    elif cc.by:
+        checks.append(actor_check("actor", cc.by, ctx, f"one of {_list(cc.by)}"))
+    checks.extend(conduct_checks(cc.conduct, ctx))
+    if cc.kind in ("prohibition", "prevent") or cc.by:
+        checks.append(attribution_check(profile, ctx))
+    checks.append(time_check(cc, ctx, "time" if cc.kind != "deadline" else "after deadline"))
+    checks.extend(where_checks(cc.where, ctx, profile))
+    return checks
+
+
+def run(checks: list[Check], idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate checks on ever fewer events; return the survivors and their combined state (1 or 2)."""
+    state = np.full(len(idx), HOLDS, dtype=np.int8)
+    alive = idx
+    for check in checks:
+        if not len(alive):
+            break
+        result = check.test(alive)
+        keep = result > FAILS
+        alive, state = alive[keep], np.minimum(state[keep], result[keep])
+    return alive, state
+
+
+EXEMPT, BREACH, CONFLICT = "exempt", "breach", "conflict"
+
+
+def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray,
+                       ) -> tuple[np.ndarray, list[list[str]], list[str]]:
+    """The outcome of the exemptions for each event: "exempt", "breach" or "conflict", and why.
+
+    The one evaluation path for every exemption: the applicable ones are found; any overridden by
+    another applicable one drops out (the more specific wins); an exemption counts only if it
+    overrides the clause itself or an exemption that applies. If the remaining ones disagree, that
+    is a conflict, reported, never guessed.
+    """
+    outcome = np.full(len(idx), BREACH, dtype=object)
+    applied: list[list[str]] = [[] for _ in range(len(idx))]
+    if not cc.exemptions or not len(idx):
+        return outcome, applied, []
+    masks = np.zeros(len(idx), dtype=np.int64)
+    for bit, ex in enumerate(cc.exemptions):
+        state = np.full(len(idx), HOLDS, dtype=np.int8)
+        for check in exemption_condition(ex, ctx):
+            state = np.minimum(state, check.test(idx))
+        masks |= np.where(state == HOLDS, np.int64(1) << bit, 0)
+    conflicts: list[str] = []
+    for value in np.unique(masks):
+        active = [ex for bit, ex in enumerate(cc.exemptions) if value & (np.int64(1) << bit)]
+        effect, winners = _resolve(cc.clause.id, active)
+        where = masks == value
+        outcome[where] = effect
+        for i in np.flatnonzero(where):
+            applied[i] = winners
+        if effect == CONFLICT:
+            conflicts.append(", ".join(winners))
+    return outcome, applied, conflicts
+
+
+def _resolve(clause_id: str, active: list[CompiledExemption]) -> tuple[str, list[str]]:
+    active_ids = {e.id for e in active}
+    defeated = {target for e in active for target in e.overrides if target in active_ids}
+    winners = [e for e in active if e.id not in defeated and (clause_id in e.overrides or e.overrides & active_ids)]
+    if not winners:
+        return BREACH, []
+    effects = {e.exemption.effect for e in winners}
+    names = [e.id for e in winners]
+    if len(effects) > 1:
+        return CONFLICT, names
+    return (EXEMPT if effects == {"exempt"} else BREACH), names

@@ -1,0 +1,102 @@
+"""The event log prepared for evaluation: integer codes, resolved parties, spans, projected places.
+
+Everything here is computed once per run and shared by every clause: names resolved on distinct
+values, categories as small integers, weapons as a bitmask, and zone membership computed lazily,
+once per zone, only for the events that reached the geometry test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from compliance import vocabulary as v
+from compliance.engine.parties import Registry
+from compliance.geometry.zones import ZoneSet, project
+
+ACTION_CODE = {a: i for i, a in enumerate(v.ACTIONS)}
+TARGET_CODE = {t: i for i, t in enumerate(v.TARGET_TYPES)}
+WEAPON_BIT = {w: np.int64(1) << i for i, w in enumerate(v.WEAPONS)}
+ATTRIBUTION_RANK = {a: v.attribution_rank(a) for a in v.ATTRIBUTION}
+
+
+def codes(column: pd.Series, mapping: dict[str, int]) -> np.ndarray:
+    """Integer codes of a text column (-1 for empty or unknown), computed on distinct values."""
+    values = column.astype("string").fillna("").to_numpy(dtype=object).astype(str)
+    uniques, inverse = np.unique(values, return_inverse=True)
+    table = np.array([mapping.get(u, -1) for u in uniques], dtype=np.int16)
+    return table[inverse] if len(values) else np.zeros(0, dtype=np.int16)
+
+
+def weapon_bits(column: pd.Series) -> np.ndarray:
+    values = column.astype("string").fillna("").to_numpy(dtype=object).astype(str)
+    uniques, inverse = np.unique(values, return_inverse=True)
+    table = np.array([sum((WEAPON_BIT.get(w.strip(), 0) for w in u.split(";") if w.strip()), np.int64(0))
+                      for u in uniques], dtype=np.int64)
+    return table[inverse] if len(values) else np.zeros(0, dtype=np.int64)
+
+
+def mask_of(words, mapping) -> np.int64:
+    return np.int64(sum((mapping[w] for w in words), np.int64(0)))
+
+
+@dataclass
+class Prepared:
+    frame: pd.DataFrame
+    registry: Registry
+    zones: ZoneSet
+    actor: np.ndarray
+    target_party: np.ndarray
+    action: np.ndarray
+    target: np.ndarray
+    weapons: np.ndarray
+    attribution: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    precision: np.ndarray
+    unknown_actor_names: dict[str, str]
+    _xy: tuple[np.ndarray, np.ndarray] | None = None
+    _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    @classmethod
+    def build(cls, frame: pd.DataFrame, registry: Registry, zones: ZoneSet) -> Prepared:
+        actor, unknown = registry.resolve_column(frame["actor"])
+        target_party, _ = registry.resolve_column(frame["target_party"])
+        attribution = codes(frame["attribution"], ATTRIBUTION_RANK).astype(np.int8)
+        return cls(
+            frame=frame, registry=registry, zones=zones, actor=actor, target_party=target_party,
+            action=codes(frame["action"], ACTION_CODE), target=codes(frame["target_type"], TARGET_CODE),
+            weapons=weapon_bits(frame["weapons"]), attribution=attribution,
+            start=frame["start"].to_numpy(dtype=np.int64), end=frame["end"].to_numpy(dtype=np.int64),
+            precision=frame["precision_km"].to_numpy(dtype=np.float64), unknown_actor_names=unknown,
+        )
+
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._xy is None:
+            self._xy = project(self.frame["lon"].to_numpy(dtype=np.float64),
+                               self.frame["lat"].to_numpy(dtype=np.float64))
+        return self._xy
+
+    def membership(self, zid: str, idx: np.ndarray) -> np.ndarray:
+        """Membership (IN/EDGE/OUT) of events ``idx`` in one zone, computed once per event and zone."""
+        done, values = self._membership.get(zid, (None, None))
+        if done is None:
+            done = np.zeros(self.n, dtype=bool)
+            values = np.zeros(self.n, dtype=np.int8)
+            self._membership[zid] = (done, values)
+        todo = idx[~done[idx]]
+        if len(todo):
+            x, y = self.xy()
+            values[todo] = self.zones.membership(zid, x[todo], y[todo], self.precision[todo])
+            done[todo] = True
+        return values[idx]
+
+    def distance_km(self, refs: list[str], idx: np.ndarray) -> np.ndarray:
+        x, y = self.xy()
+        return self.zones.distance_km(refs, x[idx], y[idx])

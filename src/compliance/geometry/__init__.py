@@ -1,0 +1,1 @@
+"""Geometry: zones, projection to metres, and vectorized membership of events."""

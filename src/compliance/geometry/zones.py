@@ -1,0 +1,146 @@
+"""Zones as geometry, and vectorized membership of events in them.
+
+Distances are decided exactly on a projection suited to Syria (UTM zone 37N, scale error under
+0.2% across the country), never with ``buffer`` (which GEOS simplifies). Membership has three
+states, because an event's place and a zone's edge are both known only to a stated precision:
+
+* ``IN`` (2): inside, farther from the edge than the two precisions together;
+* ``EDGE`` (1): within that tolerance of the edge, on either side: a possible breach, not a certain one;
+* ``OUT`` (0): outside, farther than the tolerance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from compliance.models.zones import ZoneProperties
+
+OUT, EDGE, IN = np.int8(0), np.int8(1), np.int8(2)
+
+_TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True)
+
+
+def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 degrees to UTM 37N metres, vectorized."""
+    x, y = _TO_METRES.transform(np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64"))
+    return np.asarray(x), np.asarray(y)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """One zone: its declared properties and its geometry (WGS84 as drawn, and projected)."""
+
+    props: ZoneProperties
+    geometry: BaseGeometry
+    path: str
+
+    @property
+    def id(self) -> str:
+        return self.props.id
+
+    @cached_property
+    def projected(self) -> BaseGeometry:
+        geom = shapely.transform(self.geometry, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))
+        shapely.prepare(geom)
+        return geom
+
+    @cached_property
+    def projected_boundary(self) -> BaseGeometry:
+        boundary = shapely.boundary(self.projected)
+        shapely.prepare(boundary)
+        return boundary
+
+
+@dataclass
+class ZoneSet:
+    """Every zone of a project, by id, with groups expanded to their members."""
+
+    zones: dict[str, Zone] = field(default_factory=dict)
+
+    @cached_property
+    def groups(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for zone in self.zones.values():
+            for group in zone.props.groups:
+                out.setdefault(group, []).append(zone.id)
+        return {g: sorted(ids) for g, ids in out.items()}
+
+    def known(self, ref: str) -> bool:
+        return ref in self.zones or ref in self.groups
+
+    def members(self, ref: str) -> list[str]:
+        """The concrete zone ids a reference stands for (a zone itself, or a group's members)."""
+        if ref in self.zones:
+            return [ref]
+        return list(self.groups.get(ref, []))
+
+    def all_ids(self) -> list[str]:
+        return sorted(set(self.zones) | set(self.groups))
+
+    def precision_km(self, ref: str) -> float:
+        return max((self.zones[z].props.precision_km for z in self.members(ref)), default=0.0)
+
+    # -- measurements -------------------------------------------------------------------------
+
+    def distance_km(self, refs: list[str], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Least exact distance (km) from projected points to any of the referenced geometries."""
+        best = np.full(len(x), np.inf)
+        if len(x) == 0:
+            return best
+        points = shapely.points(x, y)
+        for ref in refs:
+            for zid in self.members(ref):
+                zone = self.zones[zid]
+                geom = zone.projected
+                if zone.props.kind == "area":
+                    d = np.where(shapely.contains_xy(geom, x, y), 0.0, shapely.distance(geom, points))
+                else:
+                    d = shapely.distance(geom, points)
+                best = np.minimum(best, d / 1000.0)
+        return best
+
+    def within(self, refs: list[str], km: float, x: np.ndarray, y: np.ndarray,
+               tolerance_km: np.ndarray, zone_precision_km: float | None = None) -> np.ndarray:
+        """Membership in "within ``km`` of ``refs``", with the tolerance band as EDGE.
+
+        The tolerance is the event's own precision plus the geometry's (the referenced zones'
+        ``precision_km`` unless ``zone_precision_km`` says otherwise).
+        """
+        if zone_precision_km is None:
+            zone_precision_km = max((self.precision_km(r) for r in refs), default=0.0)
+        tol = tolerance_km + zone_precision_km
+        d = self.distance_km(refs, x, y)
+        out = np.full(len(x), OUT, dtype=np.int8)
+        out[d <= km + tol] = EDGE
+        out[d <= km - tol] = IN
+        return out
+
+    def membership(self, zid: str, x: np.ndarray, y: np.ndarray, tolerance_km: np.ndarray) -> np.ndarray:
+        """Membership of projected points in one concrete zone (IN, EDGE or OUT)."""
+        zone = self.zones[zid]
+        props = zone.props
+        if props.kind in ("corridor", "radius"):
+            assert props.of is not None and props.distance_km is not None
+            precision = max(props.precision_km, self.precision_km(props.of))
+            return self.within([props.of], props.distance_km, x, y, tolerance_km, precision)
+        if props.kind != "area":
+            # A line or a point has no inside; "inside" it means "on it", within the tolerance.
+            return self.within([zid], 1e-6, x, y, tolerance_km)
+        tol = tolerance_km + props.precision_km
+        out = np.full(len(x), OUT, dtype=np.int8)
+        if len(x) == 0:
+            return out
+        inside = shapely.contains_xy(zone.projected, x, y)
+        out[inside] = IN
+        near = tol > 0
+        if near.any():
+            idx = np.flatnonzero(near)
+            d = shapely.distance(zone.projected_boundary, shapely.points(x[idx], y[idx])) / 1000.0
+            out[idx[d <= tol[idx]]] = EDGE
+        return out

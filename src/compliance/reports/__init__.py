@@ -1,0 +1,1 @@
+"""Reports: one findings model, and small renderers of it (table, Markdown, JSON, CSV, HTML)."""
