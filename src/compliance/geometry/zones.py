@@ -12,23 +12,26 @@ states, because an event's place and a zone's edge are both known only to a stat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from compliance.models.zones import ZoneProperties
 
 OUT, EDGE, IN = np.int8(0), np.int8(1), np.int8(2)
 
-_TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True)
+@lru_cache(maxsize=1)
+def _to_metres():
+    from pyproj import Transformer  # imported on first use: most commands never measure a distance
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True)
 
 
 def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 degrees to UTM 37N metres, vectorized."""
-    x, y = _TO_METRES.transform(np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64"))
+    x, y = _to_metres().transform(np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64"))
     return np.asarray(x), np.asarray(y)
 
 

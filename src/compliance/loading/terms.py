@@ -100,6 +100,7 @@ class _Collector:
         self.first_seen: dict[tuple[str, str], tuple[str, int, int]] = {}
         self.profile_located: dict[str, Located] = {}
         self.party_located: dict[str, tuple[Located, int]] = {}
+        self.agreement_located: dict[str, Located] = {}
         self.registry_failed = False  # then party references are not checked: they would all fail
 
     def problem(self, path: str, where: tuple[int, int], message: str) -> None:
@@ -183,6 +184,18 @@ class _Collector:
                          f"'{path.stem}'; name the file {agreement.id}.yaml or change the id")
         if self.unique("agreement", agreement.id, located.path, where):
             self.terms.agreements[agreement.id] = agreement
+            self.agreement_located[agreement.id] = located
+        else:
+            first = self.terms.agreements.get(agreement.id)
+            first_located = self.agreement_located.get(agreement.id)
+            if first is not None and first_located is not None:
+                earlier = {c.id: i for i, c in enumerate(first.clauses)}
+                for i, clause in enumerate(agreement.clauses):
+                    if clause.id in earlier:
+                        line, col = first_located.where(("clauses", earlier[clause.id], "id"))
+                        self.problem(located.path, located.where(("clauses", i, "id")),
+                                     f"duplicate clause id '{agreement.id}/{clause.id}': already defined at "
+                                     f"{first_located.path}:{line}:{col}")
 
     def add_zones(self, path: Path) -> None:
         shown = _display(path, self.base)

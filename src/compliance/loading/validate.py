@@ -113,7 +113,7 @@ def _message(err: dict[str, Any], model: type[BaseModel], located: Located, path
         allowed = _fields_at(model, path[:-1], located.data)
         hint = did_you_mean(str(key), allowed)
         listed = f"; allowed here: {', '.join(sorted(allowed))}" if allowed and not hint else ""
-        quote = (" (if this is text that contains ': ', put the whole text in quotes)"
+        quote = (" (if this is part of a text, put the whole text in quotes: inside { } a ',' or ': ' ends it)"
                  if " " in str(key) and not hint else "")
         return f"unknown key '{key}'{hint}{listed}{quote}"
     if kind == "missing":

@@ -78,10 +78,10 @@ class Report:
     def finding_records(self) -> list[dict[str, Any]]:
         records = []
         for row in self.findings.itertuples(index=False):
-            rec = row._asdict()
+            rec = {k: (None if _missing(v) else v) for k, v in row._asdict().items()}
             for key in ("lat", "lon"):
-                value = rec.get(key)
-                rec[key] = None if value is None or pd.isna(value) else round(float(value), 5)
+                if rec.get(key) is not None:
+                    rec[key] = round(float(rec[key]), 5)
             records.append(rec)
         return records
 
@@ -103,6 +103,13 @@ class Report:
             "exemption_conflicts": o.conflicts,
             "clauses_evaluated": clauses,
         }
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def summary(findings: pd.DataFrame) -> dict[str, Any]:
