@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,8 @@ class Boundaries:
         return unary_union([self.units[p] for p in pcodes])
 
     def turkey_border(self) -> LineString:
-        """The Syria-Turkey border, traced along the outline from its easternmost point (the Iraqi
-        tripoint on the Tigris) northwards and then west until BORDER_WEST_LON."""
+        """The Syria-Turkey border: the outline traced from its easternmost point (on the Tigris, within
+        a few km of the Iraqi tripoint) northwards and then west until BORDER_WEST_LON."""
         outline = max(shapely.get_parts(self.syria), key=lambda g: g.area).exterior
         coords = list(outline.coords)[:-1]
         i = max(range(len(coords)), key=lambda k: coords[k][0])
@@ -204,6 +205,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+def expand(text: str, abbreviations: dict[str, str]) -> str:
+    """Write the short names of tools/places.yaml out in full: the zone files stand on their own."""
+    for short, full in abbreviations.items():
+        text = re.sub(rf"\b{re.escape(short)}\b", full, text)
+    return text
+
+
 def post_properties(zone: dict[str, Any], place: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """An observation post sits at its host village: the posts' own coordinates were never published."""
     basis = (
@@ -237,6 +245,7 @@ def build_all(boundaries: Path, places_file: Path) -> dict[str, str]:
                 if OCHA_KEYS & set(zone["build"]):
                     props["attribution"] = spec["attribution"]
             builder.zones[zone["id"]] = geom
+            props["sources"] = [expand(text, spec["abbreviations"]) for text in props["sources"]]
             geometry = plain(mapping(finish(geom)))
             features.append({"type": "Feature", "properties": plain(props), "geometry": geometry})
         outputs[out["file"]] = dump(out, features)
