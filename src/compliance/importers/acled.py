@@ -57,6 +57,7 @@ from .common import (
     source_list,
     split_result,
     to_int,
+    truncate,
 )
 
 # Tried in this order. `%d` accepts one or two digits, so "9 May 2020" and "09 May 2020" are one form.
@@ -82,16 +83,15 @@ def import_acled(path: str | os.PathLike[str], mapping_paths: Iterable[str | os.
     ``progress(rows_done, rows_total)`` is called as chunks of rows are done.
     """
     mapping = load_mapping("acled", mapping_paths)
-    table = read_table(path, ALIASES)
+    table = read_table(path, ALIASES, wanted=(*REQUIRED, *OPTIONAL))
     frame = table.frame
-    require_columns(frame, REQUIRED, path, "ACLED")
+    require_columns(table, REQUIRED, path, "ACLED")
     ensure_columns(frame, OPTIONAL)
     frame["_row"] = table.rows
     warnings = list(table.warnings)
     unmapped: collections.Counter[str] = collections.Counter()
 
-    dup, dup_reason = duplicate_reasons(frame["event_id_cnty"], table.rows, "event_id_cnty")
-    frame["_dup"] = dup_reason
+    frame["_dup"] = duplicate_reasons(frame["event_id_cnty"], table.rows, "event_id_cnty")
 
     # Inter codes: numeric (old) or text (new) -> a civilian marker, or "".
     for side in ("1", "2"):
@@ -147,12 +147,11 @@ def import_acled(path: str | os.PathLike[str], mapping_paths: Iterable[str | os.
         mid = parse_dates(raw_date, DATE_FORMATS)
         reasons.add(raw_date.eq(""), "no event_date")
         reasons.add(raw_date.ne("") & mid.isna(),
-                    "event_date '" + raw_date + f"' is in none of the forms {DATE_FORMS_TEXT}")
+                    "event_date '", raw_date, f"' is in none of the forms {DATE_FORMS_TEXT}")
         year = pd.to_numeric(c["year"], errors="coerce")
         wrong_year = mid.notna() & year.notna() & (mid.dt.year != year)
-        warnings.extend(row_warnings(wrong_year, c["_row"], ids,
-                                     "event_date '" + raw_date + "' is not in the year column's "
-                                     + c["year"] + "; the date is used"))
+        warnings.extend(row_warnings(wrong_year, c["_row"], ids, "event_date '", raw_date,
+                                     "' is not in the year column's ", c["year"], "; the date is used"))
 
         half = c["time_precision"].map(days)
         odd_time.update(c.loc[half.isna(), "time_precision"].replace("", "(empty)"))
@@ -163,8 +162,8 @@ def import_acled(path: str | os.PathLike[str], mapping_paths: Iterable[str | os.
 
         lat, lon = coordinate_checks(c["latitude"], c["longitude"], reasons)
         far = outside_syria(lat, lon)
-        warnings.extend(row_warnings(far, c["_row"], ids, "coordinates " + c["latitude"] + ", "
-                                     + c["longitude"] + " lie outside Syria; kept"))
+        warnings.extend(row_warnings(far, c["_row"], ids, "coordinates ", c["latitude"], ", ",
+                                     c["longitude"], " lie outside Syria; kept"))
         precision = c["geo_precision"].map(km).astype("float64")
         odd_geo.update(c.loc[c["geo_precision"].ne("") & precision.isna(), "geo_precision"])
 
@@ -194,7 +193,7 @@ def import_acled(path: str | os.PathLike[str], mapping_paths: Iterable[str | os.
             "civilians_killed": civ,
             "attribution": out["attribution"],
             "sources": ("ACLED " + eid + np.where(sources.ne(""), "; " + sources, "")),
-            "notes": clean_text(c["notes"], limit=500),
+            "notes": truncate(clean_text(c["notes"])),
             "precision_km": precision,
             "target_name": "",
             "involved": out["involved"],

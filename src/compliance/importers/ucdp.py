@@ -49,6 +49,7 @@ from .common import (
     source_list,
     split_result,
     to_int,
+    truncate,
 )
 
 # GED CSVs write plain dates; some releases (and files round-tripped through a database) add a time.
@@ -70,16 +71,15 @@ def import_ucdp(path: str | os.PathLike[str], mapping_paths: Iterable[str | os.P
     ``progress(rows_done, rows_total)`` is called as chunks of rows are done.
     """
     mapping = load_mapping("ucdp", mapping_paths)
-    table = read_table(path)
+    table = read_table(path, wanted=(*REQUIRED, *OPTIONAL))
     frame = table.frame
-    require_columns(frame, REQUIRED, path, "UCDP GED")
+    require_columns(table, REQUIRED, path, "UCDP GED")
     ensure_columns(frame, OPTIONAL)
     frame["_row"] = table.rows
     warnings = list(table.warnings)
     unmapped: collections.Counter[str] = collections.Counter()
 
-    _, dup_reason = duplicate_reasons(frame["id"], table.rows, "id")
-    frame["_dup"] = dup_reason
+    frame["_dup"] = duplicate_reasons(frame["id"], table.rows, "id")
 
     resolve_cache: dict[str, Resolved] = {}
 
@@ -119,17 +119,16 @@ def import_ucdp(path: str | os.PathLike[str], mapping_paths: Iterable[str | os.P
         end = parse_dates(end_text, DATE_FORMATS)
         reasons.add(c["date_start"].eq(""), "no date_start")
         reasons.add(c["date_start"].ne("") & start.isna(),
-                    "date_start '" + c["date_start"] + f"' is in none of the forms {DATE_FORMS_TEXT}")
+                    "date_start '", c["date_start"], f"' is in none of the forms {DATE_FORMS_TEXT}")
         reasons.add(c["date_end"].ne("") & end.isna(),
-                    "date_end '" + c["date_end"] + f"' is in none of the forms {DATE_FORMS_TEXT}")
+                    "date_end '", c["date_end"], f"' is in none of the forms {DATE_FORMS_TEXT}")
         reasons.add(start.notna() & end.notna() & (end < start),
-                    "date_end '" + c["date_end"] + "' is before date_start '" + c["date_start"] + "'")
+                    "date_end '", c["date_end"], "' is before date_start '", c["date_start"], "'")
         date_end = iso(end).where(end.notna() & start.notna() & (end > start), "")
 
         lat, lon = coordinate_checks(c["latitude"], c["longitude"], reasons)
-        warnings.extend(row_warnings(outside_syria(lat, lon), c["_row"], ids,
-                                     "coordinates " + c["latitude"] + ", " + c["longitude"]
-                                     + " lie outside Syria; kept"))
+        warnings.extend(row_warnings(outside_syria(lat, lon), c["_row"], ids, "coordinates ",
+                                     c["latitude"], ", ", c["longitude"], " lie outside Syria; kept"))
         precision = c["where_prec"].map(km).astype("float64")
         odd_where.update(c.loc[precision.isna(), "where_prec"].replace("", "(empty)"))
 
@@ -158,7 +157,7 @@ def import_ucdp(path: str | os.PathLike[str], mapping_paths: Iterable[str | os.P
             "civilians_killed": to_int(c["deaths_civ"]),
             "attribution": out["attribution"],
             "sources": "UCDP GED " + gid + np.where(sources.ne(""), "; " + sources, ""),
-            "notes": clean_text(notes, limit=500),
+            "notes": truncate(notes),
             "precision_km": precision,
             "target_name": "",
             "involved": out["involved"],

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import shapely
+from pydantic import BaseModel
 from shapely.geometry import shape
 
 from compliance.geometry.zones import Zone, ZoneSet
@@ -413,7 +414,7 @@ def reading_choices(terms: Terms) -> dict[str, list[str]]:
             out[f"{agreement_id}/{value.id}"] = [r.id for r in value.readings]
         elif hasattr(value, "options") and hasattr(value, "use") and hasattr(value, "id"):
             out[f"{agreement_id}/{value.id}"] = [o.id for o in value.options]
-        elif hasattr(value, "model_fields"):
+        elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 visit(agreement_id, getattr(value, name))
         elif isinstance(value, list | tuple):

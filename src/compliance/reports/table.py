@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -23,6 +22,7 @@ def render(report: Report, width: int | None = None) -> str:
     out = console.print
     p = report.profile
     out(Text(f"Compliance report — profile {p.id} ({report.inputs.profile_source})", style="bold"))
+    out("Profile choices: " + "; ".join(f"{k} = {v}" for k, v in views.profile_choices(report)))
     out(f"Filters: {views.describe_filters(report)}")
     out(f"Events: {views.accounting_line(report)}")
     out(f"Findings: {views.findings_line(report)}")
@@ -101,6 +101,7 @@ def _findings(report: Report) -> list:
     out: list = [Text("Findings", style="italic"), _grid(True)]
     records = report.finding_records()
     block: Table | None = None
+    last: tuple | None = None
     for i, rec in enumerate(records, 1):
         key = (rec["event_id"], rec["date"])
         if block is None or key != last:

@@ -141,3 +141,11 @@ def findings_line(report: Report) -> str:
     s = status_counts(report)
     return (f"{len(report.findings)} findings: {s['breach']} breaches, {s['possible']} possible, "
             f"{s['contested']} contested (conflicting exemptions)")
+
+
+def profile_choices(report: Report) -> list[tuple[str, str]]:
+    """The profile's settings and the reading it picks for each contested point, in a stable order."""
+    p = report.profile
+    out = [("least attribution counted", str(p.min_attribution)),
+           ("guarantors answer", "yes" if p.guarantors_answer else "no"), ("overrun zones", str(p.overrun_zones))]
+    return out + [(k, v) for k, v in sorted(p.readings.items())]
