@@ -112,16 +112,17 @@ class ZoneSet:
                tolerance_km: np.ndarray, zone_precision_km: float | None = None) -> np.ndarray:
         """Membership in "within ``km`` of ``refs``", with the tolerance band as EDGE.
 
-        The tolerance is the event's own precision plus the geometry's (the referenced zones'
-        ``precision_km`` unless ``zone_precision_km`` says otherwise).
+        The tolerance is the event's own precision plus each geometry's own ``precision_km`` (or
+        ``zone_precision_km`` where given): a post placed to 3 km is not blurred by another placed to 10.
         """
-        if zone_precision_km is None:
-            zone_precision_km = max((self.precision_km(r) for r in refs), default=0.0)
-        tol = tolerance_km + zone_precision_km
-        d = self.distance_km(refs, x, y)
         out = np.full(len(x), OUT, dtype=np.int8)
-        out[d <= km + tol] = EDGE
-        out[d <= km - tol] = IN
+        for ref in refs:
+            for zid in self.members(ref):
+                precision = self.zones[zid].props.precision_km if zone_precision_km is None else zone_precision_km
+                tol = tolerance_km + precision
+                d = self.distance_km([zid], x, y)
+                state = np.where(d <= km - tol, IN, np.where(d <= km + tol, EDGE, OUT)).astype(np.int8)
+                out = np.maximum(out, state)
         return out
 
     def membership(self, zid: str, x: np.ndarray, y: np.ndarray, tolerance_km: np.ndarray) -> np.ndarray:

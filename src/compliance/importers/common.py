@@ -50,20 +50,23 @@ PARTY_IDS: tuple[str, ...] = (
     "syria-gov", "russia", "turkey", "iran", "iran-backed-militias", "armed-opposition", "hts",
     "hurras-al-din", "isis", "sdf",
 )  # fmt: skip
-ACTIONS: frozenset[str] = frozenset(
-    "air-strike drone-strike shelling missile-strike chemical-attack ground-assault armed-clash "
-    "territory-captured siege attack explosive-device heavy-weapons-presence armed-group-presence "
-    "troop-deployment withdrawal patrol observation-post-established humanitarian-obstruction "
-    "road-opened road-closed looting property-destruction arrest protest ceasefire-declared".split()
-)
-WEAPONS: frozenset[str] = frozenset(
-    "aircraft helicopter drone barrel-bomb cluster-munition chemical ballistic-missile cruise-missile "
-    "rocket mlrs artillery mortar tank atgm small-arms ied".split()
-)
-TARGET_TYPES: frozenset[str] = frozenset(
-    "civilians residential school hospital market idp-camp place-of-worship humanitarian "
-    "infrastructure military-position military-convoy observation-post airbase armed-group patrol".split()
-)
+ACTIONS: frozenset[str] = frozenset({
+    "air-strike", "drone-strike", "shelling", "missile-strike", "chemical-attack", "ground-assault",
+    "armed-clash", "territory-captured", "siege", "attack", "explosive-device",
+    "heavy-weapons-presence", "armed-group-presence", "troop-deployment", "withdrawal", "patrol",
+    "observation-post-established", "humanitarian-obstruction", "road-opened", "road-closed", "looting",
+    "property-destruction", "arrest", "protest", "ceasefire-declared",
+})
+WEAPONS: frozenset[str] = frozenset({
+    "aircraft", "helicopter", "drone", "barrel-bomb", "cluster-munition", "chemical",
+    "ballistic-missile", "cruise-missile", "rocket", "mlrs", "artillery", "mortar", "tank", "atgm",
+    "small-arms", "ied",
+})
+TARGET_TYPES: frozenset[str] = frozenset({
+    "civilians", "residential", "school", "hospital", "market", "idp-camp", "place-of-worship",
+    "humanitarian", "infrastructure", "military-position", "military-convoy", "observation-post",
+    "airbase", "armed-group", "patrol",
+})
 # Strongest first: a cap of `alleged` turns `probable` into `alleged` but leaves `disputed` alone.
 ATTRIBUTIONS: tuple[str, ...] = ("confirmed", "probable", "alleged", "disputed", "unknown")
 
@@ -94,9 +97,8 @@ class MappingError(ValueError):
 class SetAside:
     """A row that did not become an event, and why.
 
-    ``row`` counts records in the file with the header as 1, so it is the line number an editor shows
-    unless an earlier quoted field spans several lines, in which case it is still the line the record
-    starts on.
+    ``row`` is the line of the file on which the record starts, the header being line 1: what an editor
+    shows, also after a quoted field that spans lines.
     """
 
     row: int
@@ -414,7 +416,7 @@ def drive(frame: pd.DataFrame, transform: Callable[[pd.DataFrame], pd.DataFrame]
     """Run a vectorised transform over the rows in chunks, reporting progress after each.
 
     The transform is vectorised within a chunk; chunking exists only so that a progress bar moves
-    on big files. It returns the canonical columns plus ``_reason`` and ``_row``.
+    on big files. It returns the canonical columns plus ``_reason``, ``_row`` and ``_source_id``.
     """
     total = len(frame)
     if progress:
@@ -425,14 +427,14 @@ def drive(frame: pd.DataFrame, transform: Callable[[pd.DataFrame], pd.DataFrame]
         if progress:
             progress(min(start + chunk, total), total)
     if not parts:
-        return pd.DataFrame(columns=[*EVENT_COLUMNS, "_reason", "_row"])
+        return pd.DataFrame(columns=[*EVENT_COLUMNS, "_reason", "_row", "_source_id"])
     return pd.concat(parts, ignore_index=True)
 
 
 def split_result(out: pd.DataFrame, rows_read: int, unmapped: collections.Counter[str],
                  warnings: list[str]) -> ImportResult:
     """Separate events from set-aside rows and check that nothing was lost on the way."""
-    aside_mask = out["_reason"].astype(str).ne("") if len(out) else pd.Series(dtype=bool)
+    aside_mask = out["_reason"].astype(str).ne("")
     aside = out[aside_mask]
     set_aside = [SetAside(int(r), str(i), str(m))
                  for r, i, m in zip(aside["_row"], aside["_source_id"], aside["_reason"], strict=True)]
@@ -460,11 +462,19 @@ def write_event_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             to_canonical(frame).to_csv(handle, index=False, columns=list(EVENT_COLUMNS),
                                        lineterminator="\n", na_rep="")
+        # mkstemp makes the file private (0600); the event log keeps the mode a plain write would give.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --------------------------------------------------------------------------------------------------
