@@ -37,7 +37,8 @@ def _profile(terms: Terms, case: Case) -> Profile:
 
 def run_case(terms: Terms, agreement: str, case: Case, file: str = "") -> CaseResult:
     frame = events_frame(list(case.events))
-    outcome = evaluate(terms, frame, _profile(terms, case))
+    # a case's log is the whole world of the case: it covers all time, so duties of result are judged
+    outcome = evaluate(terms, frame, _profile(terms, case), period=(-(2**62), 2**62))
     key = f"{agreement}/{case.clause}"
     found = outcome.findings[outcome.findings["clause"] == key]
     with_confidence = {e.party: e.confidence for e in case.expect if e.confidence}

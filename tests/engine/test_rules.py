@@ -135,9 +135,17 @@ def test_deadline_near_misses(terms, case):
 
 
 def test_no_fulfilling_event_by_the_deadline(terms):
-    found, outcome = findings(terms, [], "open-road")
+    span = [event("first", "2020-01-10", "gov", "patrol"), event("last", "2020-08-01", "gov", "patrol")]
+    found, outcome = findings(terms, span, "open-road")
     assert found == {(None, "patron", "obligor", "breach"), (None, "sponsor", "obligor", "breach")}
-    assert set(outcome.findings["date"]) == {"2020-06-30"}
+    assert set(outcome.findings[outcome.findings["clause"] == "test-accord/open-road"]["date"]) == {"2020-06-30"}
+
+
+def test_a_log_that_does_not_span_the_deadline_cannot_show_the_result_missed(terms):
+    found, outcome = findings(terms, [event("later", "2020-08-01", "gov", "patrol")], "open-road")
+    assert found == set()
+    assert outcome.notes == ["test-accord/open-road (a duty of result) was not checked: the log covers 2020-08-01 "
+                             "to 2020-08-01, not its deadline (end of 2020-06-30)"]
 
 
 def test_the_road_opened_in_time(terms):
@@ -146,7 +154,9 @@ def test_the_road_opened_in_time(terms):
 
 
 def test_the_road_opened_too_late(terms):
-    found, _ = findings(terms, [event("late", "2020-07-01", "patron", "road-opened", ON_ROAD)], "open-road")
+    events = [event("early", "2020-01-10", "gov", "patrol"),
+              event("late", "2020-07-01", "patron", "road-opened", ON_ROAD)]
+    found, _ = findings(terms, events, "open-road")
     assert {f[1] for f in found} == {"patron", "sponsor"}
 
 

@@ -91,6 +91,25 @@ def report(
     raise typer.Exit(run_report(agreements, events, format.value, output, filters, profile))
 
 
+class DiffFormat(str, Enum):  # noqa: UP042 (as Format above)
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier JSON report (compliance report -f json).")],
+    new: Annotated[Path, typer.Argument(help="The later JSON report.")],
+    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Findings added, removed and changed between two JSON reports (two profiles, logs or versions of the terms)."""
+    from compliance.cli.diff import run_diff
+
+    raise typer.Exit(run_diff(old, new, format.value, output))
+
+
 @app.command()
 def explain(
     event_id: Annotated[str, typer.Argument(help="The id of the event to explain.")],

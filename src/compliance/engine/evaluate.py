@@ -54,6 +54,7 @@ class Outcome:
     unresolved: list[Unresolved] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     clauses: list[CompiledClause] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _confidence(attribution: np.ndarray, state: np.ndarray) -> np.ndarray:
@@ -64,17 +65,26 @@ def _confidence(attribution: np.ndarray, state: np.ndarray) -> np.ndarray:
 
 
 def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read: int | None = None,
-             set_aside: list[SetAside] | None = None) -> Outcome:
-    """Evaluate every checkable clause over the whole log."""
+             set_aside: list[SetAside] | None = None, period: tuple[int, int] | None = None) -> Outcome:
+    """Evaluate every checkable clause over the whole log.
+
+    ``period`` (epoch seconds) is the time the log is known to cover; by default, from its first event
+    to its last. Duties of result are judged only where the period spans their deadline.
+    """
     registry = Registry.build(terms.parties)
     ctx = Prepared.build(table_frame, registry, terms.zones)
     clauses = compile_clauses(terms, profile)
     everyone = np.arange(ctx.n)
     parts: list[dict[str, np.ndarray]] = []
     conflicts: list[dict[str, str]] = []
+    notes: list[str] = []
     for cc in clauses:
         if cc.kind == "result":
-            parts.extend(_result_findings(cc, ctx, profile, everyone))
+            gap = _coverage_gap(cc, ctx, period)
+            if gap:
+                notes.append(gap)
+            else:
+                parts.extend(_result_findings(cc, ctx, profile, everyone))
             continue
         alive, state = run(clause_checks(cc, ctx, profile), everyone)
         if not len(alive):
@@ -90,7 +100,8 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     findings = _assemble(parts, ctx, clauses, profile)
     unresolved = _unresolved(ctx)
     return Outcome(findings=findings, profile=profile, read=read if read is not None else ctx.n, evaluated=ctx.n,
-                   set_aside=list(set_aside or []), unresolved=unresolved, conflicts=conflicts, clauses=clauses)
+                   set_aside=list(set_aside or []), unresolved=unresolved, conflicts=conflicts, clauses=clauses,
+                   notes=notes)
 
 
 def _event_findings(cc: CompiledClause, ctx: Prepared, profile: Profile, alive: np.ndarray, state: np.ndarray,
@@ -130,6 +141,23 @@ def _answering(cc: CompiledClause, ctx: Prepared, profile: Profile, actor: str) 
     if cc.kind == "deadline":
         pairs.extend((o, "obligor") for o in sorted(cc.obligors) if o != answering)
     return pairs
+
+
+def _coverage_gap(cc: CompiledClause, ctx: Prepared, period: tuple[int, int] | None) -> str | None:
+    """Why a duty of result cannot be judged on this log, if it cannot: the log must span its deadline.
+
+    A log that begins after the deadline (or ends before it) says nothing about whether the result
+    was achieved in time; finding a breach there would be reading absence of data as absence of the result.
+    """
+    assert cc.deadline is not None
+    deadline = cc.deadline.seconds
+    if period is None and ctx.n == 0:
+        return f"{cc.key} (a duty of result) was not checked: the log is empty"
+    first, last = period if period is not None else (int(ctx.start.min()), int(ctx.end.max()))
+    if first < deadline <= last:
+        return None
+    return (f"{cc.key} (a duty of result) was not checked: the log covers {_day_of(first)} to {_day_of(last - 1)}, "
+            f"not its deadline ({cc.deadline.describe()})")
 
 
 def _result_findings(cc: CompiledClause, ctx: Prepared, profile: Profile,

@@ -33,7 +33,8 @@ dl.meta dd{margin:0}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;color:#fff;background:#555}
 .breach{background:#c62828}.possible{background:#ef8f00}.contested{background:#7b3294}
 article.finding{border:1px solid #d5d9de;border-radius:6px;padding:10px 14px;margin:10px 0}
-article.finding:target{outline:3px solid #0072b2}
+li.f:target,article.finding:target{outline:3px solid #0072b2}
+ol.findings li{margin:6px 0}
 .small{font-size:12px;color:#555}.legend{list-style:none;padding:0;columns:2}.legend li{margin:2px 0}
 svg.map,svg.chart{max-width:100%;height:auto;border:1px solid #d5d9de;background:#fff}
 input[type=search]{font:inherit;padding:4px 8px;width:24em}code{font-size:12px}
@@ -55,6 +56,9 @@ SCRIPT = """
       var detail = document.getElementById(row.getAttribute("data-detail"));
       if (detail) { detail.hidden = hide; }
       if (!hide) { shown += 1; }
+    });
+    document.querySelectorAll("article.event").forEach(function (art) {
+      art.hidden = art.querySelector("li.f:not([hidden])") === null;
     });
     count.textContent = shown + " of " + rows.length + " shown";
   });
@@ -109,7 +113,7 @@ def render(report: Report) -> str:
         f"<title>{e(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>", f"<h1>{e(title)}</h1>",
         _header(report),
         '<nav><a href="#summary">Summary</a> · <a href="#months">Per month</a> · <a href="#map">Map</a> · '
-        '<a href="#findings">Findings</a> · <a href="#accounting">Events not counted</a> · '
+        '<a href="#findings">Findings</a> · <a href="#accounting">Not counted or not checked</a> · '
         '<a href="#inputs">Inputs</a></nav>',
     ]
     if len(report.findings):
@@ -181,6 +185,11 @@ def _map(report: Report) -> str:
         ev["head"] = f"{rec['event_id']}, {rec['date']}, {views.place(rec)}"
     dots = [{**ev, "label": "\n".join([ev["head"], *ev["lines"]])} for ev in events.values()]
     drawing = svgmap.svg(zones, dots)
+    detail = ""
+    whole, located = svgmap.bounds_of(zones, dots), svgmap.bounds_of([], dots)
+    if whole and located and _area(located) < 0.25 * _area(whole):
+        detail = ("<h3>Where the events are</h3>" +
+                  svgmap.svg(zones, dots, focus=located, title="The events of the findings, closer"))
     if not drawing:
         return '<section id="map"><h2>Map</h2><p>No zones and no located events.</p></section>'
     colour = svgmap.zone_colours(zones)
@@ -198,71 +207,98 @@ def _map(report: Report) -> str:
                       f"{e(z.props.kind)}{e(approx)})</span></li>")
     return "\n".join([
         '<section id="map"><h2>Map</h2>',
-        '<p class="small">Drawn from the project\'s own geometry; dashed outlines are approximate. Hover a shape '
+        '<p class="small">Drawn from the project\'s own geometry. Dashed outlines and lines are approximate; a dashed '
+        "circle around a post shows how far its true position may lie. Hover a shape "
         "or a dot for details; a dot links to the event's first finding. "
         f"{len(dots)} located events with findings.</p>",
-        drawing, '<ul class="legend">', *legend, "</ul></section>",
+        drawing, detail, '<ul class="legend">', *legend, "</ul></section>",
     ])
+
+
+def _area(b: tuple[float, float, float, float]) -> float:
+    return max(b[2] - b[0], 0.05) * max(b[3] - b[1], 0.05)
 
 
 def _findings(report: Report) -> str:
     records = report.finding_records()
     if not records:
         return '<section id="findings"><h2>Findings</h2><p>No findings.</p></section>'
-    rows = []
+    clauses, events, names = views.clauses(report), views.events(report), views.party_names(report)
+    cited = {key: n for n, key in enumerate(sorted({r["clause"] for r in records}), 1)}
+    rows, details, group = [], [], []
     for i, r in enumerate(records, 1):
         rows.append(f'<tr data-detail="f-{i}"><td class="n"><a href="#f-{i}">{i}</a></td><td>{e(r["date"])}</td>'
                     f'<td>{e(r["event_id"] or "(deadline)")}</td><td>{e(views.place(r))}</td>'
                     f'<td>{e(r["clause"])}</td><td>{e(r["party"])}</td><td>{e(r["role"])}</td>'
                     f'<td>{e(r["confidence"])}</td><td>{_status(r["status"])}</td></tr>')
+        group.append((i, r))
+        if i == len(records) or (records[i]["event_id"], records[i]["date"]) != (r["event_id"], r["date"]):
+            details.append(_event(group, clauses, cited, events, names))
+            group = []
     head = "".join(f"<th>{h}</th>" for h in ("#", "date", "event", "place", "clause", "party", "role",
                                               "confidence", "status"))
-    clauses, events, names = views.clauses(report), views.events(report), views.party_names(report)
-    details = [_finding(i, r, clauses, events, names) for i, r in enumerate(records, 1)]
     return "\n".join([
         '<section id="findings"><h2>Findings</h2>',
         '<p><label for="filter">Filter: </label><input type="search" id="filter" '
         'placeholder="e.g. russia guarantor breach"> <span id="filter-count" class="small"></span></p>',
         f'<table id="findings-table"><thead><tr>{head}</tr></thead><tbody>', *rows, "</tbody></table>",
-        "<h2>Why each finding holds</h2>", *details, "</section>",
+        "<h2>Why each finding holds, event by event</h2>", *details,
+        "<h2>Clauses cited</h2>", *(_clause(n, clauses.get(key), key) for key, n in cited.items()), "</section>",
     ])
 
 
-def _finding(i: int, r: dict[str, Any], clauses: dict[str, views.ClauseInfo], events: dict[str, dict[str, Any]],
-             names: dict[str, str]) -> str:
-    c = clauses.get(r["clause"])
+def _event(group: list[tuple[int, dict[str, Any]]], clauses: dict[str, views.ClauseInfo], cited: dict[str, int],
+           events: dict[str, dict[str, Any]], names: dict[str, str]) -> str:
+    """One event (or one missed deadline), then each finding it gives: clause, party, role, why."""
+    r = group[0][1]
     ev = events.get(r["event_id"] or "", {})
-    what = r["event_id"] or "deadline of a duty of result"
-    items = [
-        ("Party", f"{e(r['party'])} ({e(names.get(r['party'], r['party']))}) as {e(r['role'])}"),
-        ("Confidence", f"{e(r['confidence'])} {_status(r['status'])}"),
-        ("Explanation", e(r["explanation"])),
-    ]
-    if c:
-        items += [("Clause", f"{e(c.key)}, art. {e(c.article)}{' — ' + e(c.title) if c.title else ''} of "
-                             f"<i>{e(c.agreement_title)}</i>"),
-                  ("Clause text", f"{e(c.text)} <span class=\"small\">(our paraphrase)</span>"),
-                  ("Clause sources", "<br>".join(linked(s) for s in c.sources))]
+    items: list[tuple[str, str]] = []
     if r["event_id"]:
         items.append(("Event", f"{e(r['actor'] or 'unknown actor')} · {e(r['action'])}"
                                f"{' · target ' + e(r['target_type']) if r['target_type'] else ''}"
                                f"{' (' + e(ev.get('target_name')) + ')' if ev.get('target_name') else ''}"
                                f" · attribution {e(ev.get('attribution', ''))}"))
-    for label, value in (("Event sources", linked(r["event_sources"])), ("Event notes", e(ev.get("notes"))),
-                         ("Attribution note", e(ev.get("attribution_note"))), ("Uncertain", e(r["uncertain"])),
-                         ("Exemptions", e(r["exemptions"])), ("Readings", e(r["readings"])),
-                         ("Recorded in", e(ev.get("origin")))):
+    for label, value in (("Sources", linked(r["event_sources"])), ("Notes", e(ev.get("notes"))),
+                         ("Attribution note", e(ev.get("attribution_note"))), ("Recorded in", e(ev.get("origin")))):
         if value:
             items.append((label, value))
+    findings = []
+    for i, f in group:
+        c = clauses.get(f["clause"])
+        lines = [f'<b>{e(f["clause"])}</b> (art. {e(f["article"])}): {e(f["party"])} '
+                 f'<span class="small">({e(names.get(f["party"], f["party"]))})</span> as <b>{e(f["role"])}</b>, '
+                 f'{e(f["confidence"])} {_status(f["status"])}']
+        if c:
+            lines.append(f'Clause: {e(c.text)} <span class="small">(our paraphrase; '
+                         f'<a href="#clause-{cited[f["clause"]]}">text and sources</a>)</span>')
+        lines.append(f"Why: {e(f['explanation'])}")
+        for label, key in (("Uncertain", "uncertain"), ("Exemptions", "exemptions"), ("Readings", "readings")):
+            if f[key]:
+                lines.append(f"{label}: {e(f[key])}")
+        findings.append(f'<li class="f" id="f-{i}">' + "<br>".join(lines) + "</li>")
+    what = r["event_id"] or "deadline of a duty of result"
+    place = views.place(r)
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
-    return (f'<article class="finding" id="f-{i}"><h3>{i}. {e(r["date"])} — {e(what)}'
-            f'{" — " + e(views.place(r)) if views.place(r) else ""}</h3><dl class="meta">{body}</dl></article>')
+    return (f'<article class="finding event"><h3>{e(r["date"])} — {e(what)}{" — " + e(place) if place else ""}</h3>'
+            f'<dl class="meta">{body}</dl><ol class="findings">{"".join(findings)}</ol></article>')
+
+
+def _clause(n: int, c: views.ClauseInfo | None, key: str) -> str:
+    if c is None:
+        return f'<article class="finding" id="clause-{n}"><h3>{e(key)}</h3></article>'
+    title = f" — {e(c.title)}" if c.title else ""
+    sources = "".join(f"<li>{linked(s)}</li>" for s in c.sources)
+    return (f'<article class="finding" id="clause-{n}"><h3>{e(c.key)}, art. {e(c.article)}{title}</h3>'
+            f"<p><i>{e(c.agreement_title)}</i></p><p>{e(c.text)} <span class=\"small\">(our paraphrase)</span></p>"
+            f'<ul class="small">{sources}</ul></article>')
 
 
 def _accounting(report: Report) -> str:
     o = report.outcome
-    parts = ['<section id="accounting"><h2>Events not counted, and conflicts</h2>',
+    parts = ['<section id="accounting"><h2>Events not counted, clauses not checked, conflicts</h2>',
              f"<p>{e(views.accounting_line(report))}.</p>"]
+    if views.not_checked(report):
+        parts += ["<h3>Not checked</h3><ul>", *(f"<li>{e(n)}</li>" for n in views.not_checked(report)), "</ul>"]
     if o.unresolved:
         parts += ["<h3>Events whose actor names no party</h3>",
                   _table(["event", "reason"], [[e(u.event_id), e(u.reason)] for u in o.unresolved])]

@@ -13,11 +13,12 @@ from compliance.reports import views
 from compliance.reports.model import Report
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~!])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def md(value: object) -> str:
     """One line of input text, inert in Markdown (and in the HTML that Markdown allows)."""
-    text = " ".join(str(value if value is not None else "").split())
+    text = _CONTROL.sub("\ufffd", " ".join(str(value if value is not None else "").split()))
     text = _SPECIAL.sub(r"\\\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -89,6 +90,8 @@ def _findings(report: Report) -> list[str]:
 def _accounting(report: Report) -> list[str]:
     o = report.outcome
     lines: list[str] = []
+    if views.not_checked(report):
+        lines += ["## Not checked", "", *(f"- {md(n)}" for n in views.not_checked(report)), ""]
     if o.conflicts:
         lines += ["## Exemption conflicts", ""]
         lines += [f"- {md(c['event_id'])} under {md(c['clause'])}: {md(c['exemptions'])}" for c in o.conflicts]

@@ -101,6 +101,7 @@ class Report:
             "findings": self.finding_records(),
             "events": self.accounting(),
             "exemption_conflicts": o.conflicts,
+            "notes": o.notes,
             "clauses_evaluated": clauses,
         }
 

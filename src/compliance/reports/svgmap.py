@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from compliance.geometry.zones import Zone
@@ -53,22 +54,26 @@ def _parts(geom: BaseGeometry) -> list[BaseGeometry]:
     return list(getattr(geom, "geoms", [geom]))
 
 
-def _shape(zone: Zone, proj: Projection, colour: str) -> str:
+def _shape(zone: Zone, geom: BaseGeometry, proj: Projection, colour: str) -> str:
     dash = ' stroke-dasharray="6 4"' if zone.props.approximate else ""
-    kind = zone.geometry.geom_type
+    kind = geom.geom_type
     if kind in ("Polygon", "MultiPolygon"):
-        d = "".join(proj.path(ring.coords) + "Z" for poly in _parts(zone.geometry)
+        d = "".join(proj.path(ring.coords) + "Z" for poly in _parts(geom)
                     for ring in (poly.exterior, *poly.interiors))
         return (f'<path d="{d}" fill="{colour}" fill-opacity="0.12" fill-rule="evenodd" stroke="{colour}" '
                 f'stroke-width="1.5"{dash}>')
     if kind in ("LineString", "MultiLineString"):
-        d = "".join(proj.path(line.coords) for line in _parts(zone.geometry))
+        d = "".join(proj.path(line.coords) for line in _parts(geom))
         return f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}>'
-    marks = []
-    for pt in _parts(zone.geometry):
+    marks, rings = [], []
+    radius = zone.props.precision_km / 111.32 * proj.ky
+    for pt in _parts(geom):
         x, y = proj.xy(pt.x, pt.y)
-        marks.append(f"M{x:.1f},{y - 6:.1f}L{x + 5.5:.1f},{y + 4:.1f}L{x - 5.5:.1f},{y + 4:.1f}Z")
-    return f'<path d="{"".join(marks)}" fill="#fff" stroke="{colour}" stroke-width="1.8"{dash}>'
+        marks.append(f"M{x:.1f},{y - 7:.1f}L{x + 6:.1f},{y + 4.5:.1f}L{x - 6:.1f},{y + 4.5:.1f}Z")
+        if zone.props.approximate and radius >= 8:
+            rings.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="none" stroke="{colour}" '
+                         f'stroke-width="1" stroke-dasharray="3 3"/>')
+    return "".join(rings) + f'<path d="{"".join(marks)}" fill="#fff" stroke="{colour}" stroke-width="2">'
 
 
 def describe(zone: Zone) -> str:
@@ -84,25 +89,42 @@ def zone_colours(zones: list[Zone]) -> dict[str, str]:
     return {z.id: by_agreement.get(z.props.agreements[0], "#555") if z.props.agreements else "#555" for z in zones}
 
 
-def svg(zones: list[Zone], events: list[dict[str, Any]]) -> str:
-    """``events``: dicts with lat, lon, status, label (the tooltip) and anchor (an in-page link, or "")."""
-    zones = sorted(zones, key=lambda z: (KIND_ORDER.get(z.props.kind, 9), -z.geometry.area, z.id))
-    bounds = [z.geometry.bounds for z in zones] + [(e["lon"], e["lat"], e["lon"], e["lat"]) for e in events]
-    if not bounds:
+def bounds_of(zones: list[Zone], events: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    boxes = [z.geometry.bounds for z in zones] + [(e["lon"], e["lat"], e["lon"], e["lat"]) for e in events]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def svg(zones: list[Zone], events: list[dict[str, Any]], *, focus: tuple[float, float, float, float] | None = None,
+        title: str = "Zones, lines and posts, and the events of the findings") -> str:
+    """``events``: dicts with lat, lon, status, label (the tooltip) and anchor (an in-page link, or "").
+
+    ``focus`` fits the map to these bounds instead of to everything; geometry far outside is cut away
+    (well beyond the frame, so that no cut edge can be seen).
+    """
+    bounds = focus or bounds_of(zones, events)
+    if bounds is None:
         return ""
-    proj = Projection.fit((min(b[0] for b in bounds), min(b[1] for b in bounds),
-                           max(b[2] for b in bounds), max(b[3] for b in bounds)))
+    proj = Projection.fit(bounds)
     colour = zone_colours(zones)
+    shapes = [(z, z.geometry) for z in zones]
+    if focus:
+        west, north = proj.lon0, proj.lat1
+        east, south = west + W / proj.kx, north - proj.height / proj.ky
+        dx, dy = east - west, north - south
+        shapes = [(z, shapely.clip_by_rect(g, west - dx, south - dy, east + dx, north + dy)) for z, g in shapes]
+        shapes = [(z, g) for z, g in shapes if not g.is_empty]
+    shapes.sort(key=lambda zg: (KIND_ORDER.get(zg[0].props.kind, 9), -zg[1].area, zg[0].id))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {proj.height}" width="{W}" '
-           f'height="{proj.height}" role="img" aria-labelledby="map-title" class="map" font-family="sans-serif" '
-           f'font-size="11">', '<title id="map-title">Zones, lines and posts, and the events of the findings</title>',
-           f'<rect width="{W}" height="{proj.height}" fill="#f7f9fb"/>']
+           f'height="{proj.height}" role="img" class="map" font-family="sans-serif" font-size="11">',
+           f"<title>{escape(title)}</title>", f'<rect width="{W}" height="{proj.height}" fill="#f7f9fb"/>']
     out += _graticule(proj)
-    for z in zones:
-        out.append(f'{_shape(z, proj, colour[z.id])}<title>{escape(describe(z))}</title></path>')
-    for z in zones:
+    for z, g in shapes:
+        out.append(f'{_shape(z, g, proj, colour[z.id])}<title>{escape(describe(z))}</title></path>')
+    for z, g in shapes:
         if z.props.kind in ("area", "corridor", "radius"):
-            pt = z.geometry.representative_point()
+            pt = g.representative_point()
             x, y = proj.xy(pt.x, pt.y)
             out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" fill="{colour[z.id]}" '
                        f'font-size="10">{escape(z.id)}</text>')

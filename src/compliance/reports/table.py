@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 from rich.table import Table
@@ -12,6 +13,9 @@ from compliance.reports import views
 from compliance.reports.model import Report
 
 TOP_CLAUSES = 10
+# Control characters from the input (an ESC could restyle or rewrite the reader's terminal) are shown
+# as \xNN. The console itself writes none: it has no colour system.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 BAR_WIDTH = 30
 
 
@@ -30,16 +34,18 @@ def render(report: Report, width: int | None = None) -> str:
         out(_matrix(report))
         out(_clauses(report))
         out(_months(report))
-        for part in _findings(report):
+        for part in _findings(report, console.width):
             out(part)
         out("Why each finding holds: compliance explain EVENT_ID (or the Markdown, JSON or HTML report).")
+    for note in views.not_checked(report):
+        out(f"Not checked: {note}")
     for c in report.outcome.conflicts:
         out(f"Exemption conflict: {c['event_id']} under {c['clause']}: {c['exemptions']}")
     for u in report.outcome.unresolved:
         out(f"Unresolved actor: {u.event_id}: {u.reason}")
     for s in report.outcome.set_aside:
         out(f"Set aside: {s.event_id or '?'} ({s.origin}): {s.reason}")
-    return buffer.getvalue()
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", buffer.getvalue())
 
 
 def _matrix(report: Report) -> Table:
@@ -85,21 +91,19 @@ def _months(report: Report) -> Table:
     return table
 
 
-COLUMNS = (("#", 4, "right"), ("clause", 46, "left"), ("party", 20, "left"), ("role", 9, "left"),
-           ("confidence", 10, "left"), ("status", 9, "left"))
-
-
-def _grid(header: bool) -> Table:
+def _grid(header: bool, clause_width: int) -> Table:
     table = Table(box=None, show_header=header, header_style="bold", pad_edge=False, padding=(0, 1))
-    for name, width, justify in COLUMNS:
+    for name, width, justify in (("#", 4, "right"), ("clause", clause_width, "left"), ("party", 20, "left"),
+                                 ("role", 9, "left"), ("confidence", 10, "left"), ("status", 9, "left")):
         table.add_column(name, width=width, justify=justify, overflow="fold")
     return table
 
 
-def _findings(report: Report) -> list:
+def _findings(report: Report, width: int) -> list:
     """One block per event: its date, id and place once, then each clause and party that answers for it."""
-    out: list = [Text("Findings", style="italic"), _grid(True)]
     records = report.finding_records()
+    clause_width = max(20, min(width - 60, max(len(f"{r['clause']} (art. {r['article']})") for r in records)))
+    out: list = [Text("Findings", style="italic"), _grid(True, clause_width)]
     block: Table | None = None
     last: tuple | None = None
     for i, rec in enumerate(records, 1):
@@ -107,7 +111,7 @@ def _findings(report: Report) -> list:
         if block is None or key != last:
             what = rec["event_id"] or "(deadline of a duty of result)"
             out.append(Text(" — ".join(x for x in (f"{rec['date']}  {what}", views.place(rec)) if x), style="bold"))
-            block = _grid(False)
+            block = _grid(False, clause_width)
             out.append(block)
             last = key
         block.add_row(str(i), f"{rec['clause']} (art. {rec['article']})", rec["party"], rec["role"],

@@ -149,3 +149,8 @@ def profile_choices(report: Report) -> list[tuple[str, str]]:
     out = [("least attribution counted", str(p.min_attribution)),
            ("guarantors answer", "yes" if p.guarantors_answer else "no"), ("overrun zones", str(p.overrun_zones))]
     return out + [(k, v) for k, v in sorted(p.readings.items())]
+
+
+def not_checked(report: Report) -> list[str]:
+    """What the engine could not judge on this log (a duty of result whose deadline the log does not span)."""
+    return [str(n) for n in getattr(report.outcome, "notes", None) or []]
