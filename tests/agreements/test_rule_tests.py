@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import REPO
 
 from compliance.project import load_terms_dir
 from compliance.ruletests import coverage, run_all, run_case
-from tests.conftest import REPO
 
 TERMS, PROBLEMS = load_terms_dir(REPO / "agreements")
 CASES = [(path, tests.agreement, case) for path, tests, _ in TERMS.tests for case in tests.cases]

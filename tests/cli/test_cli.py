@@ -36,7 +36,8 @@ def test_wrong_usage_exits_2(cli):
 
 def test_invalid_input_exits_1_with_located_problems(cli, tmp_path):
     bad = tmp_path / "events.yaml"
-    bad.write_text("events:\n  - id: a\n    date: 2020-01-01\n    action: shelin\n    location: {lat: 35.9, lon: 36.7}\n")
+    bad.write_text("events:\n  - id: a\n    date: 2020-01-01\n    action: shelin\n"
+                   "    location: {lat: 35.9, lon: 36.7}\n")
     result = cli("validate", str(bad))
     assert result.returncode == 1
     assert f"{bad}:4:13: 'shelin' is not allowed for action (did you mean 'shelling'?)" in result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import REPO
 
 BROKEN = REPO / "tests" / "loading" / "broken"

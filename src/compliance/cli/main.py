@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
@@ -34,7 +34,7 @@ class Format(str, Enum):
     html = "html"
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     acled = "acled"
     ucdp = "ucdp"
 
@@ -91,7 +91,7 @@ def report(
     raise typer.Exit(run_report(agreements, events, format.value, output, filters, profile))
 
 
-class DiffFormat(str, Enum):  # noqa: UP042 (as Format above)
+class DiffFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"

@@ -89,7 +89,7 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
         alive, state = run(clause_checks(cc, ctx, profile), everyone)
         if not len(alive):
             continue
-        outcome, applied, clashes = resolve_exemptions(cc, ctx, alive)
+        outcome, applied, _clashes = resolve_exemptions(cc, ctx, alive)
         for i in np.flatnonzero(outcome == CONFLICT):
             conflicts.append({"event_id": str(ctx.frame["id"].iat[alive[i]]), "clause": cc.key,
                               "exemptions": ", ".join(applied[i])})

@@ -246,19 +246,19 @@ class _Collector:
         try:
             geometry = shape(feature.get("geometry") or {})
         except Exception as exc:  # shapely raises several types for malformed GeoJSON
-            self.problem(shown, where(base + ("geometry",)), f"zone '{props.id}': the geometry cannot be read ({exc})")
+            self.problem(shown, where((*base, "geometry")), f"zone '{props.id}': the geometry cannot be read ({exc})")
             return
         if geometry.geom_type not in _GEOMETRY_FOR_KIND[props.kind]:
             allowed = " or ".join(sorted(_GEOMETRY_FOR_KIND[props.kind]))
-            self.problem(shown, where(base + ("geometry", "type")),
+            self.problem(shown, where((*base, "geometry", "type")),
                          f"zone '{props.id}' is a {props.kind} but its geometry is a {geometry.geom_type}; "
                          f"use {allowed}")
             return
         if geometry.is_empty or not shapely.is_valid(geometry):
             reason = shapely.is_valid_reason(geometry)
-            self.problem(shown, where(base + ("geometry",)), f"zone '{props.id}': invalid geometry ({reason})")
+            self.problem(shown, where((*base, "geometry")), f"zone '{props.id}': invalid geometry ({reason})")
             return
-        if self.unique("zone", props.id, shown, where(base + ("properties", "id"))):
+        if self.unique("zone", props.id, shown, where((*base, "properties", "id"))):
             self.terms.zones.zones[props.id] = Zone(props, geometry, shown)
 
     # -- across files ---------------------------------------------------------------------------------

@@ -68,10 +68,8 @@ class Event(Strict):
 
     @model_validator(mode="after")
     def _span_is_ordered(self) -> Event:
-        if self.date_end is not None:
-            start = self.date if not hasattr(self.date, "date") else self.date
-            if str(self.date_end)[:10] < str(start)[:10]:
-                raise ValueError(f"date_end {self.date_end} is before date {self.date}")
+        if self.date_end is not None and str(self.date_end)[:10] < str(self.date)[:10]:
+            raise ValueError(f"date_end {self.date_end} is before date {self.date}")
         return self
 
 
