@@ -73,21 +73,21 @@ def conduct_checks(conduct: Conduct | None, ctx: Prepared, label: str = "") -> l
                             lambda idx, w=wanted: _tri(w[ctx.target[idx]]),
                             lambda i: str(frame["target_type"].iat[i]) or "(none)"))
     if conduct.target_parties:
-        parties = np.array(sorted(conduct.target_parties), dtype=object)
+        tp_codes, tp_names = ctx.target_party_codes()
+        wanted_parties = np.array([n in conduct.target_parties for n in tp_names] or [False])
         checks.append(Check(f"{label}target party", f"one of {_list(conduct.target_parties)}",
-                            lambda idx, p=parties: _tri(np.isin(ctx.target_party[idx], p)),
+                            lambda idx, w=wanted_parties: _tri(w[tp_codes[idx]]),
                             lambda i: ctx.target_party[i] or "(none)"))
     return checks
 
 
 def actor_check(name: str, bound: set[str], ctx: Prepared, expected: str) -> Check:
     """The event's actor is, or is commanded by, one of ``bound`` (resolved on distinct actors)."""
-    answers = {a: ctx.registry.answering(a, bound) for a in set(ctx.actor.tolist()) if a}
+    codes_, names = ctx.actor_codes()
+    table = np.array([bool(a) and ctx.registry.answering(a, bound) is not None for a in names] or [False])
 
     def test(idx: np.ndarray) -> np.ndarray:
-        actors = ctx.actor[idx]
-        ok_names = np.array([a for a, p in answers.items() if p], dtype=object)
-        return _tri(np.isin(actors, ok_names)) if len(ok_names) else np.zeros(len(idx), dtype=np.int8)
+        return _tri(table[codes_[idx]])
 
     def actual(i: int) -> str:
         raw = str(ctx.frame["actor"].iat[i])

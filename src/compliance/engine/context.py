@@ -22,20 +22,24 @@ WEAPON_BIT = {w: np.int64(1) << i for i, w in enumerate(v.WEAPONS)}
 ATTRIBUTION_RANK = {a: v.attribution_rank(a) for a in v.ATTRIBUTION}
 
 
+def distinct(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes and distinct values of a text column, by hashing (a million rows name a few hundred values)."""
+    codes_, uniques = pd.factorize(column.astype("string").fillna(""), sort=False)
+    return codes_.astype(np.int32), [str(u) for u in uniques]
+
+
 def codes(column: pd.Series, mapping: dict[str, int]) -> np.ndarray:
-    """Integer codes of a text column (-1 for empty or unknown), computed on distinct values."""
-    values = column.astype("string").fillna("").to_numpy(dtype=object).astype(str)
-    uniques, inverse = np.unique(values, return_inverse=True)
-    table = np.array([mapping.get(u, -1) for u in uniques], dtype=np.int16)
-    return table[inverse] if len(values) else np.zeros(0, dtype=np.int16)
+    """Integer codes of a text column in the vocabulary's order (-1 for empty or unknown)."""
+    inverse, uniques = distinct(column)
+    table = np.array([mapping.get(u, -1) for u in uniques] or [-1], dtype=np.int16)
+    return table[inverse] if len(inverse) else np.zeros(0, dtype=np.int16)
 
 
 def weapon_bits(column: pd.Series) -> np.ndarray:
-    values = column.astype("string").fillna("").to_numpy(dtype=object).astype(str)
-    uniques, inverse = np.unique(values, return_inverse=True)
+    inverse, uniques = distinct(column)
     table = np.array([sum((WEAPON_BIT.get(w.strip(), 0) for w in u.split(";") if w.strip()), np.int64(0))
-                      for u in uniques], dtype=np.int64)
-    return table[inverse] if len(values) else np.zeros(0, dtype=np.int64)
+                      for u in uniques] or [0], dtype=np.int64)
+    return table[inverse] if len(inverse) else np.zeros(0, dtype=np.int64)
 
 
 def mask_of(words, mapping) -> np.int64:
@@ -58,6 +62,8 @@ class Prepared:
     precision: np.ndarray
     unknown_actor_names: dict[str, str]
     _xy: tuple[np.ndarray, np.ndarray] | None = None
+    _actor_codes: tuple[np.ndarray, list[str]] | None = None
+    _target_codes: tuple[np.ndarray, list[str]] | None = None
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
@@ -76,6 +82,19 @@ class Prepared:
             start=frame["start"].to_numpy(dtype=np.int64), end=frame["end"].to_numpy(dtype=np.int64),
             precision=frame["precision_km"].to_numpy(dtype=np.float64), unknown_actor_names=unknown,
         )
+
+    def actor_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Resolved actors as codes into their distinct party ids, for table lookups in the checks."""
+        if self._actor_codes is None:
+            inverse, uniques = pd.factorize(self.actor, sort=False)
+            self._actor_codes = (inverse.astype(np.int32), [str(u) for u in uniques])
+        return self._actor_codes
+
+    def target_party_codes(self) -> tuple[np.ndarray, list[str]]:
+        if self._target_codes is None:
+            inverse, uniques = pd.factorize(self.target_party, sort=False)
+            self._target_codes = (inverse.astype(np.int32), [str(u) for u in uniques])
+        return self._target_codes
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         if self._xy is None:

@@ -22,7 +22,7 @@ from compliance.engine.checks import (
 )
 from compliance.engine.compile import CompiledClause, compile_clauses
 from compliance.engine.context import Prepared
-from compliance.engine.explanations import explain_finding
+from compliance.engine.explanations import event_sentences, explain_part, result_explanation
 from compliance.engine.parties import Registry
 from compliance.loading.events import SetAside
 from compliance.loading.terms import Terms
@@ -179,6 +179,9 @@ def _assemble(parts: list[dict[str, np.ndarray]], ctx: Prepared, clauses: list[C
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
     frame = ctx.frame
     columns: dict[str, list[np.ndarray]] = {c: [] for c in FINDING_COLUMNS}
+    cache: dict[str, np.ndarray] = {}
+    all_rows = np.concatenate([p["row"] for p in parts])
+    sentences = event_sentences(ctx, all_rows)
     for part in parts:
         rows, cc = part["row"], part["clause"]
         n = len(rows)
@@ -188,7 +191,9 @@ def _assemble(parts: list[dict[str, np.ndarray]], ctx: Prepared, clauses: list[C
         def col(name: str, default: object = "", safe=safe, is_event=is_event, n=n) -> np.ndarray:
             if not len(frame):
                 return np.full(n, default, dtype=object)
-            return np.where(is_event, frame[name].to_numpy(dtype=object)[safe], default)
+            if name not in cache:
+                cache[name] = frame[name].to_numpy(dtype=object)
+            return np.where(is_event, cache[name][safe], default)
 
         deadline_day = _day_of(cc.deadline.seconds - 1) if cc.deadline else ""
         attribution = col("attribution", "probable")
@@ -208,16 +213,15 @@ def _assemble(parts: list[dict[str, np.ndarray]], ctx: Prepared, clauses: list[C
         columns["event_sources"].append(col("sources"))
         columns["exemptions"].append(np.asarray(part["exemptions"], dtype=object))
         columns["readings"].append(np.full(n, "; ".join(cc.readings()), dtype=object))
-        uncertain, explanations = [], []
-        for k in range(n):
-            row = int(rows[k])
-            text, doubts = explain_finding(cc, ctx, profile, row, part["party"], part["role"],
-                                           int(part["state"][k]), str(part["exemptions"][k]),
-                                           fulfilling=part.get("fulfilling"))
-            explanations.append(text)
-            uncertain.append("; ".join(doubts))
-        columns["explanation"].append(np.array(explanations, dtype=object))
-        columns["uncertain"].append(np.array(uncertain, dtype=object))
+        if cc.kind == "result":
+            text, doubt = result_explanation(cc, ctx, part["party"], part.get("fulfilling"))
+            explanations, uncertain = np.array([text], dtype=object), np.array([doubt], dtype=object)
+        else:
+            explanations, uncertain = explain_part(cc, ctx, profile, rows, part["party"], part["role"],
+                                                   part["state"], np.asarray(part["exemptions"], dtype=object),
+                                                   sentences)
+        columns["explanation"].append(explanations)
+        columns["uncertain"].append(uncertain)
     out = pd.DataFrame({c: np.concatenate(v) if v else np.array([], dtype=object) for c, v in columns.items()})
     role_order = {r: i for i, r in enumerate(ROLES)}
     out["_role"] = out["role"].map(role_order)

@@ -1,8 +1,14 @@
-"""Sentences that say why a finding holds: the event, the clause, the conditions met, and any doubt."""
+"""Sentences that say why a finding holds: the event, the clause, the conditions met, and any doubt.
+
+Built column-wise: a run over a million events can yield hundreds of thousands of findings, and a
+Python call per finding would cost more than the whole evaluation. Only the rare uncertain findings
+get a per-event look at which condition was in doubt.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from compliance.engine.checks import HOLDS, MAYBE, time_check, where_checks
 from compliance.engine.compile import CompiledClause
@@ -10,22 +16,31 @@ from compliance.engine.context import Prepared
 from compliance.models.profiles import Profile
 
 
-def _event_sentence(ctx: Prepared, row: int) -> str:
-    f = ctx.frame
-    actor = ctx.actor[row] or (str(f["actor"].iat[row]) or "an unknown actor")
-    what = str(f["action"].iat[row])
-    weapons = str(f["weapons"].iat[row])
-    if weapons:
-        what += f" ({weapons.replace(';', ', ')})"
-    target = str(f["target_type"].iat[row])
-    target_party = ctx.target_party[row]
-    if target or target_party:
-        what += " on " + " ".join(x for x in (f"{target_party}'s" if target_party else "", target or "target") if x)
-    place = str(f["location"].iat[row]) or f"{f['lat'].iat[row]:.4f}, {f['lon'].iat[row]:.4f}"
-    date = str(f["date"].iat[row])
-    date_end = str(f["date_end"].iat[row])
-    when = f"between {date} and {date_end}" if date_end else f"on {date}"
-    return f"Event {f['id'].iat[row]}: {actor} carried out {what} at {place} {when}"
+def event_sentences(ctx: Prepared, rows: np.ndarray) -> pd.Series:
+    """One sentence per event row: who did what to whom, where and when (indexed by row)."""
+    rows = np.unique(rows[rows >= 0])
+    if not len(rows):
+        return pd.Series([], dtype=object)
+    f = ctx.frame.iloc[rows]
+    raw_actor = f["actor"].astype(str).to_numpy(dtype=object)
+    resolved = ctx.actor[rows]
+    actor = pd.Series(np.where(resolved != "", resolved, np.where(raw_actor != "", raw_actor, "an unknown actor")))
+    weapons = f["weapons"].astype(str).str.replace(";", ", ").reset_index(drop=True)
+    what = f["action"].astype(str).reset_index(drop=True) + np.where(weapons != "", " (" + weapons + ")", "")
+    target = f["target_type"].astype(str).reset_index(drop=True)
+    tparty = pd.Series(ctx.target_party[rows]).astype(str)
+    on = np.where(tparty != "", " on " + tparty + "'s " + target.where(target != "", "target"),
+                  np.where(target != "", " on " + target, ""))
+    location = f["location"].astype(str).reset_index(drop=True)
+    coords = f["lat"].map("{:.4f}".format).reset_index(drop=True) + ", " + \
+        f["lon"].map("{:.4f}".format).reset_index(drop=True)
+    place = location.where(location != "", coords)
+    date = f["date"].astype(str).reset_index(drop=True)
+    date_end = f["date_end"].astype(str).reset_index(drop=True)
+    when = pd.Series(np.where(date_end != "", "between " + date + " and " + date_end, "on " + date))
+    ids = f["id"].astype(str).reset_index(drop=True)
+    text = "Event " + ids + ": " + actor + " carried out " + what + on + " at " + place + " " + when
+    return pd.Series(text.to_numpy(dtype=object), index=rows)
 
 
 def _where_words(cc: CompiledClause) -> str:
@@ -50,47 +65,67 @@ def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, row: int) -> lis
     return out
 
 
-def explain_finding(cc: CompiledClause, ctx: Prepared, profile: Profile, row: int, party: str, role: str,
-                    state: int, exemptions: str, fulfilling: np.ndarray | None = None) -> tuple[str, list[str]]:
+def _clause_sentence(cc: CompiledClause) -> str:
     clause = f"{cc.agreement.id} art. {cc.clause.article} ({cc.clause.id})"
-    if row < 0:
-        deadline = cc.deadline.describe() if cc.deadline else "the deadline"
-        text = (f"No event in the log fulfils {clause} by {deadline} "
-                f"({', '.join(cc.conduct.actions) if cc.conduct else 'the result'}"
-                f"{' ' + _where_words(cc) if _where_words(cc) else ''}); {party} undertook this result and "
-                "answers as obligor. Absence of evidence in the log, not proof of absence.")
-        uncertain = []
-        if fulfilling is not None and len(fulfilling):
-            ids = ", ".join(str(ctx.frame["id"].iat[i]) for i in fulfilling[:5])
-            uncertain.append(f"events that may fulfil it, dated or placed imprecisely: {ids}")
-        return text, uncertain
-    parts = [_event_sentence(ctx, row)]
     where = _where_words(cc)
     if cc.kind == "prohibition":
-        parts.append(f"{clause} forbids this conduct{' ' + where if where else ''}, in force "
-                     f"from {cc.start.describe() if cc.start else 'signature'}")
-    elif cc.kind == "deadline":
-        parts.append(f"{clause} required this to be gone{' from ' + where.removeprefix('inside ') if where else ''}"
-                     f" by {cc.deadline.describe() if cc.deadline else 'the deadline'}; this is evidence it was not")
-    elif cc.kind == "prevent":
-        parts.append(f"{clause} obliges {', '.join(sorted(cc.obligors))} to prevent such conduct"
-                     f"{' ' + where if where else ''}")
+        return (f"{clause} forbids this conduct{' ' + where if where else ''}, in force from "
+                f"{cc.start.describe() if cc.start else 'signature'}")
+    if cc.kind == "deadline":
+        place = " from " + where.removeprefix("inside ") if where else ""
+        return (f"{clause} required this to be gone{place} by "
+                f"{cc.deadline.describe() if cc.deadline else 'the deadline'}; this is evidence it was not")
+    return f"{clause} obliges {', '.join(sorted(cc.obligors))} to prevent such conduct{' ' + where if where else ''}"
+
+
+def result_explanation(cc: CompiledClause, ctx: Prepared, party: str,
+                       fulfilling: np.ndarray | None) -> tuple[str, str]:
+    """A duty of result not met: the sentence, and the doubt if some events may have fulfilled it."""
+    clause = f"{cc.agreement.id} art. {cc.clause.article} ({cc.clause.id})"
+    deadline = cc.deadline.describe() if cc.deadline else "the deadline"
+    where = _where_words(cc)
+    text = (f"No event in the log fulfils {clause} by {deadline} "
+            f"({', '.join(cc.conduct.actions) if cc.conduct else 'the result'}{' ' + where if where else ''}); "
+            f"{party} undertook this result and answers as obligor. Absence of evidence in the log, not proof "
+            "of absence.")
+    doubt = ""
+    if fulfilling is not None and len(fulfilling):
+        ids = ", ".join(str(ctx.frame["id"].iat[i]) for i in fulfilling[:5])
+        doubt = f"events that may fulfil it, dated or placed imprecisely: {ids}"
+        text += f" Possible, not certain: {doubt}."
+    return text, doubt
+
+
+def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray, party: str, role: str,
+                 state: np.ndarray, exemptions: np.ndarray, sentences: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Explanations and doubts for the findings of one clause, one party and one role."""
+    n = len(rows)
+    actors = ctx.actor[rows]
     if role == "actor":
-        actor = ctx.actor[row]
-        parts.append(f"{party} answers as actor" + (f" (the forces of {actor} act under its command)"
-                                                    if actor and actor != party else ""))
+        commanded = np.where((actors != "") & (actors != party), " (the forces of " + actors.astype(str) +
+                             " act under its command)", "")
+        role_text = f"{party} answers as actor" + commanded.astype(object)
     elif role == "guarantor":
-        parts.append(f"{party} answers as guarantor: under {cc.agreement.id} it guarantees the compliance of "
-                     f"{ctx.actor[row]}")
+        role_text = (f"{party} answers as guarantor: under {cc.agreement.id} it guarantees the compliance of "
+                     + actors.astype(str)).astype(object)
     else:
-        parts.append(f"{party} answers as obligor for a duty the clause puts on it")
-    parts.append(f"attribution: {ctx.frame['attribution'].iat[row]} (counted: {profile.min_attribution} or "
-                 "stronger)")
-    if exemptions:
-        parts.append(f"exemptions considered: {exemptions} (the breach stands)")
-    elif cc.exemptions:
-        parts.append(f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)")
-    uncertain = doubts(cc, ctx, profile, row) if state < HOLDS else []
-    if uncertain:
-        parts.append("possible, not certain: " + "; ".join(uncertain))
-    return ". ".join(parts) + ".", uncertain
+        role_text = np.full(n, f"{party} answers as obligor for a duty the clause puts on it", dtype=object)
+    attribution = ctx.frame["attribution"].to_numpy(dtype=object)[rows].astype(str)
+    attribution_text = "attribution: " + attribution + f" (counted: {profile.min_attribution} or stronger)"
+    if cc.exemptions:
+        none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)"
+        exemption_text = np.where(exemptions != "", "exemptions considered: " + exemptions.astype(str) +
+                                  " (the breach stands)", none_apply).astype(object)
+    else:
+        exemption_text = None
+    text = (sentences.loc[rows].to_numpy(dtype=object) + ". " + _clause_sentence(cc) + ". " + role_text + ". "
+            + attribution_text.astype(object))
+    if exemption_text is not None:
+        text = text + ". " + exemption_text
+    uncertain = np.full(n, "", dtype=object)
+    for k in np.flatnonzero(state < HOLDS):
+        found = doubts(cc, ctx, profile, int(rows[k]))
+        uncertain[k] = "; ".join(found)
+        if found:
+            text[k] = text[k] + ". possible, not certain: " + uncertain[k]
+    return text + ".", uncertain

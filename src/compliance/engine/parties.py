@@ -59,11 +59,11 @@ class Registry:
 
     def resolve_column(self, names: pd.Series) -> tuple[np.ndarray, dict[str, str]]:
         """Party ids for a column of names ('' where empty or unknown) and the names that matched nothing."""
-        values = names.astype("string").fillna("").to_numpy(dtype=object)
-        uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-        resolved = np.array([self.resolve(u) or "" for u in uniques], dtype=object)
-        unknown = {u: u for u, r in zip(uniques, resolved, strict=True) if u and not r}
-        return resolved[inverse], unknown
+        inverse, uniques = pd.factorize(names.astype("string").fillna(""), sort=False)
+        uniques = [str(u) for u in uniques]
+        resolved = np.array([self.resolve(u) or "" for u in uniques] or [""], dtype=object)
+        unknown = {u: u for u, r in zip(uniques, resolved, strict=False) if u and not r}
+        return resolved[inverse] if len(inverse) else np.zeros(0, dtype=object), unknown
 
     def answering(self, actor: str, bound: set[str]) -> str | None:
         """Which bound party answers for ``actor``'s conduct: itself, or a party commanding it."""
