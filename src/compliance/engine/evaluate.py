@@ -240,20 +240,22 @@ def _day_of(seconds: int) -> str:
 
 def _unresolved(ctx: Prepared) -> list[Unresolved]:
     """Events whose actor names no party: still evaluated for what needs no actor, and listed with why."""
-    frame = ctx.frame
-    raw = frame["actor"].astype("string").fillna("").to_numpy(dtype=object)
     missing = np.flatnonzero(ctx.actor == "")
-    out: list[Unresolved] = []
-    for i in missing:
-        ident = str(frame["id"].iat[i])
-        name = str(raw[i]).strip()
-        note = str(frame["attribution_note"].iat[i]).strip()
+    if not len(missing):
+        return []
+    frame = ctx.frame
+    ids = frame["id"].to_numpy(dtype=object)[missing].astype(str)
+    names = frame["actor"].to_numpy(dtype=object)[missing].astype(str)
+    notes = frame["attribution_note"].to_numpy(dtype=object)[missing].astype(str)
+    involved = frame["involved"].to_numpy(dtype=object)[missing].astype(str)
+    out = []
+    for ident, name, note, inv in zip(ids, names, notes, involved, strict=True):
+        name, note, inv = name.strip(), note.strip(), inv.strip()
         if name:
             reason = f"actor '{name}' matches no party or alias in the registry"
         else:
             reason = "actor unknown" + (f": {note}" if note else "")
-        involved = str(frame["involved"].iat[i]).strip()
-        if involved:
-            reason += f" (involved: {involved.replace(';', ', ')})"
+        if inv:
+            reason += f" (involved: {inv.replace(';', ', ')})"
         out.append(Unresolved(ident, reason))
     return sorted(out, key=lambda u: u.event_id)

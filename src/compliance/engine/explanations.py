@@ -55,13 +55,25 @@ def _where_words(cc: CompiledClause) -> str:
     return " and ".join(bits)
 
 
-def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, row: int) -> list[str]:
-    """Which conditions hold only within the stated precision of the event's date or place."""
-    out = []
-    idx = np.array([row])
+def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray) -> np.ndarray:
+    """For each row, which conditions hold only within the stated precision of its date or place."""
+    out = np.full(len(rows), "", dtype=object)
+    if not len(rows):
+        return out
+    dates = ctx.frame["date"].to_numpy(dtype=object)[rows].astype(str)
+    ends = ctx.frame["date_end"].to_numpy(dtype=object)[rows].astype(str)
+    span = np.where(ends != "", np.char.add(np.char.add(dates, ".."), ends), dates).astype(object)
     for check in [time_check(cc, ctx), *where_checks(cc.where, ctx, profile)]:
-        if check.test(idx)[0] == MAYBE:
-            out.append(f"{check.name}: {check.actual(row)} vs {check.expected}")
+        maybe = check.test(rows) == MAYBE
+        if not maybe.any():
+            continue
+        if check.name == "time":
+            words = "time: the event's dates " + span + f" straddle the clause's window ({check.expected})"
+        else:
+            words = np.full(len(rows), f"{check.name}: within the stated precision of the event's place and the "
+                            f"zone's edge ({check.expected})", dtype=object)
+        joined = np.where(out == "", words, out + "; " + words)
+        out = np.where(maybe, joined, out)
     return out
 
 
@@ -123,9 +135,9 @@ def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.n
     if exemption_text is not None:
         text = text + ". " + exemption_text
     uncertain = np.full(n, "", dtype=object)
-    for k in np.flatnonzero(state < HOLDS):
-        found = doubts(cc, ctx, profile, int(rows[k]))
-        uncertain[k] = "; ".join(found)
-        if found:
-            text[k] = text[k] + ". possible, not certain: " + uncertain[k]
+    unsure = np.flatnonzero(state < HOLDS)
+    if len(unsure):
+        uncertain[unsure] = doubts(cc, ctx, profile, rows[unsure])
+        flagged = uncertain != ""
+        text = np.where(flagged, text + ". Possible, not certain: " + uncertain, text)
     return text + ".", uncertain
