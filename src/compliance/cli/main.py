@@ -1,4 +1,4 @@
-"""The ``compliance`` command (contracts.md): validate, report, explain, test, schema, import.
+"""The ``compliance`` command (contracts.md): validate, report, diff, explain, test, schema, import.
 
 Each command's work lives in its own module; this one only declares the options, so that
 ``compliance --help`` reads as the manual.

@@ -170,8 +170,13 @@ def where_checks(where: Where, ctx: Prepared, profile: Profile) -> list[Check]:
         refs, km = list(where.within_km.of), where.within_km.km
 
         def within(idx: np.ndarray) -> np.ndarray:
-            x, y = ctx.xy()
-            return zones.within(refs, km, x[idx], y[idx], ctx.precision[idx])
+            out = np.zeros(len(idx), dtype=np.int8)
+            for ref in refs:
+                for zid in zones.members(ref):
+                    d = ctx.zone_distance(zid, idx)
+                    tol = ctx.precision[idx] + zones.zones[zid].props.precision_km
+                    out = np.maximum(out, np.where(d <= km - tol, IN, np.where(d <= km + tol, EDGE, OUT)))
+            return out.astype(np.int8)
 
         def within_actual(i: int) -> str:
             d = ctx.distance_km(refs, np.array([i]))[0]

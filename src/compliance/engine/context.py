@@ -65,6 +65,8 @@ class Prepared:
     _actor_codes: tuple[np.ndarray, list[str]] | None = None
     _target_codes: tuple[np.ndarray, list[str]] | None = None
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -117,5 +119,29 @@ class Prepared:
         return values[idx]
 
     def distance_km(self, refs: list[str], idx: np.ndarray) -> np.ndarray:
-        x, y = self.xy()
-        return self.zones.distance_km(refs, x[idx], y[idx])
+        """Least distance (km) from events ``idx`` to the referenced zones, each computed once per event."""
+        best = np.full(len(idx), np.inf)
+        for ref in refs:
+            for zid in self.zones.members(ref):
+                best = np.minimum(best, self.zone_distance(zid, idx))
+        return best
+
+    def zone_distance(self, zid: str, idx: np.ndarray) -> np.ndarray:
+        done, values = self._distance.get(zid, (None, None))
+        if done is None:
+            done = np.zeros(self.n, dtype=bool)
+            values = np.zeros(self.n, dtype=np.float64)
+            self._distance[zid] = (done, values)
+        todo = idx[~done[idx]]
+        if len(todo):
+            x, y = self.xy()
+            values[todo] = self.zones.distance_km([zid], x[todo], y[todo])
+            done[todo] = True
+        return values[idx]
+
+    def column(self, name: str) -> np.ndarray:
+        """A column of the log as a plain object array of text, converted once per run."""
+        if name not in self._columns:
+            self._columns[name] = self.frame[name].astype(object).fillna("").to_numpy(dtype=object).astype(str) \
+                .astype(object)
+        return self._columns[name]

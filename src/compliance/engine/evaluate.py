@@ -192,7 +192,7 @@ def _assemble(parts: list[dict[str, np.ndarray]], ctx: Prepared, clauses: list[C
             if not len(frame):
                 return np.full(n, default, dtype=object)
             if name not in cache:
-                cache[name] = frame[name].to_numpy(dtype=object)
+                cache[name] = frame[name].to_numpy(dtype=object) if name in ("lat", "lon") else ctx.column(name)
             return np.where(is_event, cache[name][safe], default)
 
         deadline_day = _day_of(cc.deadline.seconds - 1) if cc.deadline else ""

@@ -8,7 +8,6 @@ get a per-event look at which condition was in doubt.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from compliance.engine.checks import HOLDS, MAYBE, time_check, where_checks
 from compliance.engine.compile import CompiledClause
@@ -16,31 +15,30 @@ from compliance.engine.context import Prepared
 from compliance.models.profiles import Profile
 
 
-def event_sentences(ctx: Prepared, rows: np.ndarray) -> pd.Series:
-    """One sentence per event row: who did what to whom, where and when (indexed by row)."""
+def event_sentences(ctx: Prepared, rows: np.ndarray) -> dict[int, str]:
+    """One sentence per event row: who did what to whom, where and when."""
     rows = np.unique(rows[rows >= 0])
     if not len(rows):
-        return pd.Series([], dtype=object)
-    f = ctx.frame.iloc[rows]
-    raw_actor = f["actor"].astype(str).to_numpy(dtype=object)
-    resolved = ctx.actor[rows]
-    actor = pd.Series(np.where(resolved != "", resolved, np.where(raw_actor != "", raw_actor, "an unknown actor")))
-    weapons = f["weapons"].astype(str).str.replace(";", ", ").reset_index(drop=True)
-    what = f["action"].astype(str).reset_index(drop=True) + np.where(weapons != "", " (" + weapons + ")", "")
-    target = f["target_type"].astype(str).reset_index(drop=True)
-    tparty = pd.Series(ctx.target_party[rows]).astype(str)
-    on = np.where(tparty != "", " on " + tparty + "'s " + target.where(target != "", "target"),
+        return {}
+    col = ctx.column
+    resolved = ctx.actor[rows].astype(object)
+    raw = col("actor")[rows]
+    actor = np.where(resolved != "", resolved, np.where(raw != "", raw, "an unknown actor"))
+    weapons = np.array([w.replace(";", ", ") for w in col("weapons")[rows]], dtype=object)
+    what = col("action")[rows] + np.where(weapons != "", " (" + weapons + ")", "")
+    target = col("target_type")[rows]
+    tparty = ctx.target_party[rows].astype(object)
+    on = np.where(tparty != "", " on " + tparty + "'s " + np.where(target != "", target, "target"),
                   np.where(target != "", " on " + target, ""))
-    location = f["location"].astype(str).reset_index(drop=True)
-    coords = f["lat"].map("{:.4f}".format).reset_index(drop=True) + ", " + \
-        f["lon"].map("{:.4f}".format).reset_index(drop=True)
-    place = location.where(location != "", coords)
-    date = f["date"].astype(str).reset_index(drop=True)
-    date_end = f["date_end"].astype(str).reset_index(drop=True)
-    when = pd.Series(np.where(date_end != "", "between " + date + " and " + date_end, "on " + date))
-    ids = f["id"].astype(str).reset_index(drop=True)
-    text = "Event " + ids + ": " + actor + " carried out " + what + on + " at " + place + " " + when
-    return pd.Series(text.to_numpy(dtype=object), index=rows)
+    lat = ctx.frame["lat"].to_numpy()[rows]
+    lon = ctx.frame["lon"].to_numpy()[rows]
+    location = col("location")[rows]
+    place = np.array([loc or f"{a:.4f}, {o:.4f}" for loc, a, o in zip(location, lat, lon, strict=True)],
+                     dtype=object)
+    date, date_end = col("date")[rows], col("date_end")[rows]
+    when = np.where(date_end != "", "between " + date + " and " + date_end, "on " + date)
+    text = "Event " + col("id")[rows] + ": " + actor + " carried out " + what + on + " at " + place + " " + when
+    return dict(zip(rows.tolist(), text.tolist(), strict=True))
 
 
 def _where_words(cc: CompiledClause) -> str:
@@ -60,9 +58,8 @@ def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray
     out = np.full(len(rows), "", dtype=object)
     if not len(rows):
         return out
-    dates = ctx.frame["date"].to_numpy(dtype=object)[rows].astype(str)
-    ends = ctx.frame["date_end"].to_numpy(dtype=object)[rows].astype(str)
-    span = np.where(ends != "", np.char.add(np.char.add(dates, ".."), ends), dates).astype(object)
+    dates, ends = ctx.column("date")[rows], ctx.column("date_end")[rows]
+    span = np.where(ends != "", dates + ".." + ends, dates)
     for check in [time_check(cc, ctx), *where_checks(cc.where, ctx, profile)]:
         maybe = check.test(rows) == MAYBE
         if not maybe.any():
@@ -109,29 +106,29 @@ def result_explanation(cc: CompiledClause, ctx: Prepared, party: str,
 
 
 def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray, party: str, role: str,
-                 state: np.ndarray, exemptions: np.ndarray, sentences: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+                 state: np.ndarray, exemptions: np.ndarray, sentences: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     """Explanations and doubts for the findings of one clause, one party and one role."""
     n = len(rows)
     actors = ctx.actor[rows]
+    actors = actors.astype(object)
     if role == "actor":
-        commanded = np.where((actors != "") & (actors != party), " (the forces of " + actors.astype(str) +
+        commanded = np.where((actors != "") & (actors != party), " (the forces of " + actors +
                              " act under its command)", "")
-        role_text = f"{party} answers as actor" + commanded.astype(object)
+        role_text = f"{party} answers as actor" + commanded
     elif role == "guarantor":
-        role_text = (f"{party} answers as guarantor: under {cc.agreement.id} it guarantees the compliance of "
-                     + actors.astype(str)).astype(object)
+        role_text = f"{party} answers as guarantor: under {cc.agreement.id} it guarantees the compliance of " + actors
     else:
         role_text = np.full(n, f"{party} answers as obligor for a duty the clause puts on it", dtype=object)
-    attribution = ctx.frame["attribution"].to_numpy(dtype=object)[rows].astype(str)
-    attribution_text = "attribution: " + attribution + f" (counted: {profile.min_attribution} or stronger)"
+    attribution_text = "attribution: " + ctx.column("attribution")[rows] + \
+        f" (counted: {profile.min_attribution} or stronger)"
     if cc.exemptions:
         none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)"
-        exemption_text = np.where(exemptions != "", "exemptions considered: " + exemptions.astype(str) +
-                                  " (the breach stands)", none_apply).astype(object)
+        exemption_text = np.where(exemptions != "", "exemptions considered: " + exemptions +
+                                  " (the breach stands)", none_apply)
     else:
         exemption_text = None
-    text = (sentences.loc[rows].to_numpy(dtype=object) + ". " + _clause_sentence(cc) + ". " + role_text + ". "
-            + attribution_text.astype(object))
+    text = (np.array([sentences[r] for r in rows.tolist()], dtype=object) + ". " + _clause_sentence(cc) + ". "
+            + role_text + ". " + attribution_text)
     if exemption_text is not None:
         text = text + ". " + exemption_text
     uncertain = np.full(n, "", dtype=object)

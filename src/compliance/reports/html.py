@@ -27,7 +27,7 @@ padding:0 20px 40px;color:#1d232a}
 h1{font-size:24px;margin:24px 0 8px}h2{font-size:19px;margin:32px 0 8px;border-bottom:1px solid #ccd}
 h3{font-size:15px;margin:0 0 6px}
 table{border-collapse:collapse;margin:8px 0 12px}th,td{border:1px solid #d5d9de;padding:3px 7px;text-align:left;
-vertical-align:top}th{background:#eef1f4}td.n{text-align:right}td.c{text-align:center}
+vertical-align:top}th{background:#eef1f4}td.n{text-align:right}td.d{white-space:nowrap}td.c{text-align:center}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dl.meta dt{font-weight:600}
 dl.meta dd{margin:0}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;color:#fff;background:#555}
@@ -227,7 +227,8 @@ def _findings(report: Report) -> str:
     cited = {key: n for n, key in enumerate(sorted({r["clause"] for r in records}), 1)}
     rows, details, group = [], [], []
     for i, r in enumerate(records, 1):
-        rows.append(f'<tr data-detail="f-{i}"><td class="n"><a href="#f-{i}">{i}</a></td><td>{e(r["date"])}</td>'
+        rows.append(f'<tr data-detail="f-{i}"><td class="n"><a href="#f-{i}">{i}</a></td>'
+                    f'<td class="d">{e(r["date"])}</td>'
                     f'<td>{e(r["event_id"] or "(deadline)")}</td><td>{e(views.place(r))}</td>'
                     f'<td>{e(r["clause"])}</td><td>{e(r["party"])}</td><td>{e(r["role"])}</td>'
                     f'<td>{e(r["confidence"])}</td><td>{_status(r["status"])}</td></tr>')
@@ -280,7 +281,8 @@ def _event(group: list[tuple[int, dict[str, Any]]], clauses: dict[str, views.Cla
     place = views.place(r)
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
     return (f'<article class="finding event"><h3>{e(r["date"])} — {e(what)}{" — " + e(place) if place else ""}</h3>'
-            f'<dl class="meta">{body}</dl><ol class="findings">{"".join(findings)}</ol></article>')
+            f'<dl class="meta">{body}</dl><ol class="findings" start="{group[0][0]}">{"".join(findings)}</ol>'
+            "</article>")
 
 
 def _clause(n: int, c: views.ClauseInfo | None, key: str) -> str:

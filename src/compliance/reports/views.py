@@ -133,14 +133,18 @@ def describe_filters(report: Report) -> str:
 
 def accounting_line(report: Report) -> str:
     o = report.outcome
-    return (f"{o.read} events read, {o.evaluated} evaluated, {len(o.set_aside)} set aside, "
+    return (f"{plural(o.read, 'event')} read, {o.evaluated} evaluated, {len(o.set_aside)} set aside, "
             f"{len(o.unresolved)} with an actor that names no party")
 
 
 def findings_line(report: Report) -> str:
     s = status_counts(report)
-    return (f"{len(report.findings)} findings: {s['breach']} breaches, {s['possible']} possible, "
-            f"{s['contested']} contested (conflicting exemptions)")
+    return (f"{plural(len(report.findings), 'finding')}: {plural(s['breach'], 'breach', 'breaches')}, "
+            f"{s['possible']} possible, {s['contested']} contested (conflicting exemptions)")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def profile_choices(report: Report) -> list[tuple[str, str]]:
