@@ -171,12 +171,18 @@ def where_checks(where: Where, ctx: Prepared, profile: Profile) -> list[Check]:
 
         def within(idx: np.ndarray) -> np.ndarray:
             out = np.zeros(len(idx), dtype=np.int8)
+            if not len(idx):
+                return out
+            x, y = ctx.xy()
             for ref in refs:
                 for zid in zones.members(ref):
-                    d = ctx.zone_distance(zid, idx)
                     tol = ctx.precision[idx] + zones.zones[zid].props.precision_km
-                    out = np.maximum(out, np.where(d <= km - tol, IN, np.where(d <= km + tol, EDGE, OUT)))
-            return out.astype(np.int8)
+                    near = np.flatnonzero(zones.zones[zid].near(x[idx], y[idx], km + float(tol.max())))
+                    d = ctx.zone_distance(zid, idx[near])
+                    t = tol[near]
+                    state = np.where(d <= km - t, IN, np.where(d <= km + t, EDGE, OUT)).astype(np.int8)
+                    out[near] = np.maximum(out[near], state)
+            return out
 
         def within_actual(i: int) -> str:
             d = ctx.distance_km(refs, np.array([i]))[0]
@@ -240,36 +246,33 @@ def run(checks: list[Check], idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 EXEMPT, BREACH, CONFLICT = "exempt", "breach", "conflict"
 
 
-def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray,
-                       ) -> tuple[np.ndarray, list[list[str]], list[str]]:
-    """The outcome of the exemptions for each event: "exempt", "breach" or "conflict", and why.
+def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The outcome of the exemptions for each event ("exempt", "breach" or "conflict") and which decided it.
 
     The one evaluation path for every exemption: the applicable ones are found; any overridden by
     another applicable one drops out (the more specific wins); an exemption counts only if it
     overrides the clause itself or an exemption that applies. If the remaining ones disagree, that
-    is a conflict, reported, never guessed.
+    is a conflict, reported, never guessed. Resolution runs once per distinct set of applicable
+    exemptions, not once per event.
     """
     outcome = np.full(len(idx), BREACH, dtype=object)
-    applied: list[list[str]] = [[] for _ in range(len(idx))]
+    names = np.full(len(idx), "", dtype=object)
     if not cc.exemptions or not len(idx):
-        return outcome, applied, []
+        return outcome, names
     masks = np.zeros(len(idx), dtype=np.int64)
     for bit, ex in enumerate(cc.exemptions):
         state = np.full(len(idx), HOLDS, dtype=np.int8)
         for check in exemption_condition(ex, ctx):
             state = np.minimum(state, check.test(idx))
         masks |= np.where(state == HOLDS, np.int64(1) << bit, 0)
-    conflicts: list[str] = []
-    for value in np.unique(masks):
+    values, inverse = np.unique(masks, return_inverse=True)
+    effects = np.empty(len(values), dtype=object)
+    winners = np.empty(len(values), dtype=object)
+    for k, value in enumerate(values):
         active = [ex for bit, ex in enumerate(cc.exemptions) if value & (np.int64(1) << bit)]
-        effect, winners = _resolve(cc.clause.id, active)
-        where = masks == value
-        outcome[where] = effect
-        for i in np.flatnonzero(where):
-            applied[i] = winners
-        if effect == CONFLICT:
-            conflicts.append(", ".join(winners))
-    return outcome, applied, conflicts
+        effect, decided = _resolve(cc.clause.id, active)
+        effects[k], winners[k] = effect, ", ".join(decided)
+    return effects[inverse], winners[inverse]
 
 
 def _resolve(clause_id: str, active: list[CompiledExemption]) -> tuple[str, list[str]]:

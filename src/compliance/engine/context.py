@@ -64,6 +64,7 @@ class Prepared:
     _xy: tuple[np.ndarray, np.ndarray] | None = None
     _actor_codes: tuple[np.ndarray, list[str]] | None = None
     _target_codes: tuple[np.ndarray, list[str]] | None = None
+    _id_rank: np.ndarray | None = None
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _columns: dict[str, np.ndarray] = field(default_factory=dict)
@@ -97,6 +98,18 @@ class Prepared:
             inverse, uniques = pd.factorize(self.target_party, sort=False)
             self._target_codes = (inverse.astype(np.int32), [str(u) for u in uniques])
         return self._target_codes
+
+    def id_rank(self) -> np.ndarray:
+        """Each event's position in the order of ids (for a stable order of findings)."""
+        if self._id_rank is None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            order = pc.sort_indices(pa.array(self.column("id").tolist(), type=pa.string())).to_numpy()
+            rank = np.empty(self.n, dtype=np.int64)
+            rank[order] = np.arange(self.n)
+            self._id_rank = rank
+        return self._id_rank
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         if self._xy is None:
@@ -142,6 +155,8 @@ class Prepared:
     def column(self, name: str) -> np.ndarray:
         """A column of the log as a plain object array of text, converted once per run."""
         if name not in self._columns:
-            self._columns[name] = self.frame[name].astype(object).fillna("").to_numpy(dtype=object).astype(str) \
-                .astype(object)
+            column = self.frame[name]
+            values = column.to_numpy(dtype=object, na_value="") if hasattr(column, "str") else \
+                column.astype(str).to_numpy(dtype=object)
+            self._columns[name] = values
         return self._columns[name]

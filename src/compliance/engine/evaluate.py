@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -44,17 +45,29 @@ class Unresolved:
 
 @dataclass
 class Outcome:
-    """What the engine found, and what became of every event."""
+    """What the engine found, and what became of every event.
 
-    findings: pd.DataFrame
+    The findings are held as integer columns (``core``: the event row, which clause/party/role, the
+    certainty) until someone reads ``findings``, which adds the event's fields and the sentences that
+    explain each one. Text is the costliest part at scale, so it is made only when it is rendered.
+    """
+
     profile: Profile
     read: int
     evaluated: int
+    core: pd.DataFrame
     set_aside: list[SetAside] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     clauses: list[CompiledClause] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list, repr=False)
+    context: Prepared | None = field(default=None, repr=False)
+    explain: bool = True
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        return materialize(self)
 
 
 def _confidence(attribution: np.ndarray, state: np.ndarray) -> np.ndarray:
@@ -65,17 +78,19 @@ def _confidence(attribution: np.ndarray, state: np.ndarray) -> np.ndarray:
 
 
 def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read: int | None = None,
-             set_aside: list[SetAside] | None = None, period: tuple[int, int] | None = None) -> Outcome:
+             set_aside: list[SetAside] | None = None, period: tuple[int, int] | None = None,
+             explain: bool = True) -> Outcome:
     """Evaluate every checkable clause over the whole log.
 
     ``period`` (epoch seconds) is the time the log is known to cover; by default, from its first event
-    to its last. Duties of result are judged only where the period spans their deadline.
+    to its last. Duties of result are judged only where the period spans their deadline. ``explain``
+    writes the sentence of every finding (the slowest part at scale; the conditions are the same).
     """
     registry = Registry.build(terms.parties)
     ctx = Prepared.build(table_frame, registry, terms.zones)
     clauses = compile_clauses(terms, profile)
     everyone = np.arange(ctx.n)
-    parts: list[dict[str, np.ndarray]] = []
+    parts: list[Part] = []
     conflicts: list[dict[str, str]] = []
     notes: list[str] = []
     for cc in clauses:
@@ -89,37 +104,44 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
         alive, state = run(clause_checks(cc, ctx, profile), everyone)
         if not len(alive):
             continue
-        outcome, applied, _clashes = resolve_exemptions(cc, ctx, alive)
+        outcome, decided = resolve_exemptions(cc, ctx, alive)
+        ids = ctx.column("id")
         for i in np.flatnonzero(outcome == CONFLICT):
-            conflicts.append({"event_id": str(ctx.frame["id"].iat[alive[i]]), "clause": cc.key,
-                              "exemptions": ", ".join(applied[i])})
+            conflicts.append({"event_id": str(ids[alive[i]]), "clause": cc.key, "exemptions": str(decided[i])})
         keep = outcome != EXEMPT
-        applied = [a for a, k in zip(applied, keep, strict=True) if k]
-        outcome, alive, state = outcome[keep], alive[keep], state[keep]
-        parts.extend(_event_findings(cc, ctx, profile, alive, state, outcome, applied))
-    findings = _assemble(parts, ctx, clauses, profile)
-    unresolved = _unresolved(ctx)
-    return Outcome(findings=findings, profile=profile, read=read if read is not None else ctx.n, evaluated=ctx.n,
-                   set_aside=list(set_aside or []), unresolved=unresolved, conflicts=conflicts, clauses=clauses,
-                   notes=notes)
+        parts.extend(_event_findings(cc, ctx, profile, alive[keep], state[keep], outcome[keep], decided[keep]))
+    return Outcome(profile=profile, read=read if read is not None else ctx.n, evaluated=ctx.n,
+                   core=_core(parts, ctx), set_aside=list(set_aside or []), unresolved=_unresolved(ctx),
+                   conflicts=conflicts, clauses=clauses, notes=notes, parts=parts, context=ctx, explain=explain)
+
+
+@dataclass
+class Part:
+    """Findings of one clause for one party in one role: the event rows (-1 for a missed deadline)."""
+
+    clause: CompiledClause
+    party: str
+    role: str
+    rows: np.ndarray
+    state: np.ndarray
+    status: np.ndarray
+    exemptions: np.ndarray
+    fulfilling: np.ndarray | None = None
 
 
 def _event_findings(cc: CompiledClause, ctx: Prepared, profile: Profile, alive: np.ndarray, state: np.ndarray,
-                    outcome: np.ndarray, applied: list[list[str]]) -> list[dict[str, np.ndarray]]:
+                    outcome: np.ndarray, decided: np.ndarray) -> list[Part]:
     """Fan each surviving event out to the parties that answer for it, and in which role."""
-    out: list[dict[str, np.ndarray]] = []
+    out: list[Part] = []
     if not len(alive):
         return out
-    actors = ctx.actor[alive]
     status = np.where(outcome == CONFLICT, "contested", np.where(state == HOLDS, "breach", "possible"))
-    exemptions = np.array([", ".join(a) for a in applied], dtype=object)
-    for actor in sorted(set(actors.tolist())):
-        rows = actors == actor
-        for party, role in _answering(cc, ctx, profile, actor):
-            out.append({
-                "row": alive[rows], "state": state[rows], "status": status[rows], "party": party, "role": role,
-                "clause": cc, "exemptions": exemptions[rows],
-            })
+    codes, names = ctx.actor_codes()
+    alive_codes = codes[alive]
+    for code in np.unique(alive_codes):
+        rows = alive_codes == code
+        for party, role in _answering(cc, ctx, profile, names[code]):
+            out.append(Part(cc, party, role, alive[rows], state[rows], status[rows].astype(object), decided[rows]))
     return out
 
 
@@ -160,76 +182,121 @@ def _coverage_gap(cc: CompiledClause, ctx: Prepared, period: tuple[int, int] | N
             f"not its deadline ({cc.deadline.describe()})")
 
 
-def _result_findings(cc: CompiledClause, ctx: Prepared, profile: Profile,
-                     everyone: np.ndarray) -> list[dict[str, np.ndarray]]:
+def _result_findings(cc: CompiledClause, ctx: Prepared, profile: Profile, everyone: np.ndarray) -> list[Part]:
     """A duty of result: no fulfilling event by the deadline gives one finding per obligor, dated at it."""
     alive, state = run(clause_checks(cc, ctx, profile), everyone)
     if len(alive) and (state == HOLDS).any():
         return []
+    certain = np.int8(1 if len(alive) else 2)
     status = "possible" if len(alive) else "breach"
-    return [{"row": np.array([-1]), "state": np.array([1 if len(alive) else 2], dtype=np.int8),
-             "status": np.array([status], dtype=object), "party": o, "role": "obligor", "clause": cc,
-             "exemptions": np.array([""], dtype=object), "fulfilling": alive}
-            for o in sorted(cc.obligors)]
+    return [Part(cc, o, "obligor", np.array([-1]), np.array([certain]), np.array([status], dtype=object),
+                 np.array([""], dtype=object), alive) for o in sorted(cc.obligors)]
 
 
-def _assemble(parts: list[dict[str, np.ndarray]], ctx: Prepared, clauses: list[CompiledClause],
-              profile: Profile) -> pd.DataFrame:
+def _core(parts: list[Part], ctx: Prepared) -> pd.DataFrame:
+    """The findings as integer columns, in their final order: event row, part, certainty."""
     if not parts:
+        return pd.DataFrame({"row": np.zeros(0, np.int64), "part": np.zeros(0, np.int32),
+                             "state": np.zeros(0, np.int8), "position": np.zeros(0, np.int64)})
+    sizes = np.array([len(p.rows) for p in parts])
+    rows = np.concatenate([p.rows for p in parts])
+    order = _order(parts, ctx, rows, sizes)
+    part = np.repeat(np.arange(len(parts), dtype=np.int32), sizes)
+    position = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)  # index within its part
+    state = np.concatenate([p.state for p in parts])
+    return pd.DataFrame({"row": rows[order], "part": part[order], "state": state[order],
+                         "position": position[order]})
+
+
+def materialize(outcome: Outcome) -> pd.DataFrame:
+    """The findings table of contracts.md: one row per finding, with the event's fields and the explanation."""
+    parts, ctx, core = outcome.parts, outcome.context, outcome.core
+    if not parts or ctx is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
-    frame = ctx.frame
-    columns: dict[str, list[np.ndarray]] = {c: [] for c in FINDING_COLUMNS}
-    cache: dict[str, np.ndarray] = {}
-    all_rows = np.concatenate([p["row"] for p in parts])
-    sentences = event_sentences(ctx, all_rows)
-    for part in parts:
-        rows, cc = part["row"], part["clause"]
-        n = len(rows)
-        is_event = rows >= 0
-        safe = np.where(is_event, rows, 0)
+    rows = core["row"].to_numpy()
+    part = core["part"].to_numpy()
+    position = core["position"].to_numpy()
+    state = core["state"].to_numpy()
+    is_event = rows >= 0
+    safe = np.where(is_event, rows, 0)
 
-        def col(name: str, default: object = "", safe=safe, is_event=is_event, n=n) -> np.ndarray:
-            if not len(frame):
-                return np.full(n, default, dtype=object)
-            if name not in cache:
-                cache[name] = frame[name].to_numpy(dtype=object) if name in ("lat", "lon") else ctx.column(name)
-            return np.where(is_event, cache[name][safe], default)
+    def per_part(values: list[object]) -> np.ndarray:
+        return np.array(values, dtype=object)[part]
 
-        deadline_day = _day_of(cc.deadline.seconds - 1) if cc.deadline else ""
-        attribution = col("attribution", "probable")
-        columns["event_id"].append(np.where(is_event, col("id"), None))
-        columns["date"].append(np.where(is_event, col("date"), deadline_day))
-        columns["agreement"].append(np.full(n, cc.agreement.id, dtype=object))
-        columns["clause"].append(np.full(n, cc.key, dtype=object))
-        columns["article"].append(np.full(n, cc.clause.article, dtype=object))
-        columns["party"].append(np.full(n, part["party"], dtype=object))
-        columns["role"].append(np.full(n, part["role"], dtype=object))
-        columns["confidence"].append(_confidence(attribution, part["state"]))
-        columns["status"].append(np.asarray(part["status"], dtype=object))
-        columns["actor"].append(np.where(is_event, ctx.actor[safe] if len(frame) else "", ""))
-        for name in ("action", "location", "lat", "lon", "admin1"):
-            columns[name].append(col(name, None if name in ("lat", "lon") else ""))
-        columns["target_type"].append(col("target_type"))
-        columns["event_sources"].append(col("sources"))
-        columns["exemptions"].append(np.asarray(part["exemptions"], dtype=object))
-        columns["readings"].append(np.full(n, "; ".join(cc.readings()), dtype=object))
-        if cc.kind == "result":
-            text, doubt = result_explanation(cc, ctx, part["party"], part.get("fulfilling"))
-            explanations, uncertain = np.array([text], dtype=object), np.array([doubt], dtype=object)
-        else:
-            explanations, uncertain = explain_part(cc, ctx, profile, rows, part["party"], part["role"],
-                                                   part["state"], np.asarray(part["exemptions"], dtype=object),
-                                                   sentences)
-        columns["explanation"].append(explanations)
-        columns["uncertain"].append(uncertain)
-    out = pd.DataFrame({c: np.concatenate(v) if v else np.array([], dtype=object) for c, v in columns.items()})
-    role_order = {r: i for i, r in enumerate(ROLES)}
-    out["_role"] = out["role"].map(role_order)
-    out["_event"] = out["event_id"].fillna("")
-    out = out.sort_values(["date", "_event", "clause", "_role", "party"], kind="mergesort")
-    out = out.drop(columns=["_role", "_event"]).reset_index(drop=True)
+    def per_row(name: str) -> np.ndarray:
+        # each part's own per-row values, gathered in the final order
+        flat = np.concatenate([getattr(p, name) for p in parts])
+        starts = np.cumsum([0] + [len(p.rows) for p in parts])[:-1]
+        return flat[starts[part] + position]
+
+    def event_col(name: str, default: object = "") -> np.ndarray:
+        if not ctx.n:
+            return np.full(len(rows), default, dtype=object)
+        values = ctx.column(name)[safe]
+        return values if is_event.all() else np.where(is_event, values, default)
+
+    deadline_day = per_part([_day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in parts])
+    lat = ctx.frame["lat"].to_numpy(dtype=np.float64)[safe] if ctx.n else np.full(len(rows), np.nan)
+    lon = ctx.frame["lon"].to_numpy(dtype=np.float64)[safe] if ctx.n else np.full(len(rows), np.nan)
+    columns = {
+        "event_id": np.where(is_event, event_col("id"), None),
+        "date": np.where(is_event, event_col("date"), deadline_day),
+        "agreement": per_part([p.clause.agreement.id for p in parts]),
+        "clause": per_part([p.clause.key for p in parts]),
+        "article": per_part([p.clause.clause.article for p in parts]),
+        "party": per_part([p.party for p in parts]),
+        "role": per_part([p.role for p in parts]),
+        "confidence": _confidence(event_col("attribution", "probable"), state),
+        "status": per_row("status"),
+        "explanation": np.full(len(rows), "", dtype=object),
+        "actor": np.where(is_event, ctx.actor[safe] if ctx.n else "", ""),
+        "action": event_col("action"),
+        "location": event_col("location"),
+        "lat": np.where(is_event, lat, np.nan),
+        "lon": np.where(is_event, lon, np.nan),
+        "admin1": event_col("admin1"),
+        "target_type": event_col("target_type"),
+        "event_sources": event_col("sources"),
+        "uncertain": np.full(len(rows), "", dtype=object),
+        "exemptions": per_row("exemptions"),
+        "readings": per_part(["; ".join(p.clause.readings()) for p in parts]),
+    }
+    if outcome.explain:
+        sentences = event_sentences(ctx, rows)
+        texts, doubts_ = [], []
+        for p in parts:
+            if p.clause.kind == "result":
+                text, doubt = result_explanation(p.clause, ctx, p.party, p.fulfilling)
+                texts.append(np.array([text], dtype=object))
+                doubts_.append(np.array([doubt], dtype=object))
+            else:
+                text, doubt = explain_part(p.clause, ctx, outcome.profile, p.rows, p.party, p.role, p.state,
+                                           p.exemptions, sentences)
+                texts.append(text)
+                doubts_.append(doubt)
+        starts = np.cumsum([0] + [len(p.rows) for p in parts])[:-1]
+        columns["explanation"] = np.concatenate(texts)[starts[part] + position]
+        columns["uncertain"] = np.concatenate(doubts_)[starts[part] + position]
+    # object columns, not pandas' inferred strings: findings are rendered, not computed on, and the
+    # inference costs more than the evaluation
+    out = pd.DataFrame({c: pd.Series(columns[c], dtype="float64" if c in ("lat", "lon") else object, copy=False)
+                        for c in FINDING_COLUMNS})
     assert set(out["confidence"].unique()) <= set(CONFIDENCE)
     return out
+
+
+def _order(parts: list[Part], ctx: Prepared, rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Chronological, then by event id, clause, role and party: the same order whatever the log's order."""
+    when = np.where(rows >= 0, ctx.start[np.where(rows >= 0, rows, 0)] if ctx.n else 0,
+                    np.repeat([(p.clause.deadline.seconds - 1) if p.clause.deadline else 0 for p in parts], sizes))
+    id_rank = np.where(rows >= 0, ctx.id_rank()[np.where(rows >= 0, rows, 0)] if ctx.n else 0, -1)
+    clause_rank = {k: i for i, k in enumerate(sorted({p.clause.key for p in parts}))}
+    party_rank = {k: i for i, k in enumerate(sorted({p.party for p in parts}))}
+    role_rank = {r: i for i, r in enumerate(ROLES)}
+    clause = np.repeat([clause_rank[p.clause.key] for p in parts], sizes)
+    role = np.repeat([role_rank[p.role] for p in parts], sizes)
+    party = np.repeat([party_rank[p.party] for p in parts], sizes)
+    return np.lexsort((party, role, clause, id_rank, when))
 
 
 def _day_of(seconds: int) -> str:
