@@ -23,7 +23,10 @@ def run_import(source: str, file: Path, output: Path | None, mappings: list[Path
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = importer(file, mapping_paths=tuple(mappings), progress=tick)
+        try:
+            result = importer(file, mapping_paths=tuple(mappings), progress=tick)
+        except (importers.ImportFormatError, importers.MappingError, UnicodeDecodeError, ValueError) as exc:
+            raise fail([Problem(str(file), 1, 1, f"cannot import this file as {source.upper()}: {exc}")]) from None
     target = output or Path(f"{file.stem}.events.csv")
     importers.write_event_csv(result.events, target)
     print(f"rows read: {result.rows_read}; events written: {len(result.events)} to {target}; "

@@ -276,9 +276,18 @@ def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tu
 
 
 def _resolve(clause_id: str, active: list[CompiledExemption]) -> tuple[str, list[str]]:
-    active_ids = {e.id for e in active}
-    defeated = {target for e in active for target in e.overrides if target in active_ids}
-    winners = [e for e in active if e.id not in defeated and (clause_id in e.overrides or e.overrides & active_ids)]
+    # relevant: applicable exemptions that bear on the clause, directly or through a chain of
+    # applicable exemptions that do
+    relevant = {e.id for e in active if clause_id in e.overrides}
+    changed = True
+    while changed:
+        changed = False
+        for e in active:
+            if e.id not in relevant and e.overrides & relevant:
+                relevant.add(e.id)
+                changed = True
+    defeated = {target for e in active if e.id in relevant for target in e.overrides if target in relevant}
+    winners = [e for e in active if e.id in relevant and e.id not in defeated]
     if not winners:
         return BREACH, []
     effects = {e.exemption.effect for e in winners}

@@ -150,9 +150,8 @@ def _answering(cc: CompiledClause, ctx: Prepared, profile: Profile, actor: str) 
     pairs: list[tuple[str, str]] = []
     if cc.kind == "prevent":
         own = reg.answering(actor, cc.obligors) if actor else None
-        if own:
-            return [(own, "actor")]
-        return [(o, "obligor") for o in sorted(cc.obligors)]
+        # an obligor that did it itself answers as actor; the others still failed to prevent it
+        return ([(own, "actor")] if own else []) + [(o, "obligor") for o in sorted(cc.obligors) if o != own]
     answering = reg.answering(actor, cc.actors) if actor else None
     if answering:
         pairs.append((answering, "actor"))

@@ -11,6 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
+def _visible(text: str) -> str:
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One mistake at one place. Line and column are 1-based; 0 means "the whole file"."""
@@ -21,7 +25,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        # one problem, one line: control characters from the input (a quoted line break, ESC) are shown
+        # escaped, so a file cannot break the output's shape or drive the reader's terminal
+        return _visible(f"{self.path}:{self.line}:{self.col}: {self.message}")
 
 
 @dataclass
