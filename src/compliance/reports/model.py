@@ -75,9 +75,10 @@ class Report:
             "unresolved": [{"event_id": u.event_id, "reason": u.reason} for u in o.unresolved],
         }
 
-    def finding_records(self) -> list[dict[str, Any]]:
+    def finding_records(self, limit: int | None = None) -> list[dict[str, Any]]:
         records = []
-        for row in self.findings.itertuples(index=False):
+        rows = self.findings if limit is None else self.findings.head(limit)
+        for row in rows.itertuples(index=False):
             rec = {k: (None if _missing(v) else v) for k, v in row._asdict().items()}
             for key in ("lat", "lon"):
                 if rec.get(key) is not None:

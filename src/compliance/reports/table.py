@@ -17,6 +17,9 @@ TOP_CLAUSES = 10
 # as \xNN. The console itself writes none: it has no colour system.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 BAR_WIDTH = 30
+# A terminal is for reading: past these, the report says how many more there are and where to find them.
+MAX_FINDINGS = 500
+MAX_LISTED = 50
 
 
 def render(report: Report, width: int | None = None) -> str:
@@ -41,11 +44,18 @@ def render(report: Report, width: int | None = None) -> str:
         out(f"Not checked: {note}")
     for c in report.outcome.conflicts:
         out(f"Exemption conflict: {c['event_id']} under {c['clause']}: {c['exemptions']}")
-    for u in report.outcome.unresolved:
+    for u in report.outcome.unresolved[:MAX_LISTED]:
         out(f"Unresolved actor: {u.event_id}: {u.reason}")
-    for s in report.outcome.set_aside:
+    _more(out, len(report.outcome.unresolved), "events with an unresolved actor")
+    for s in report.outcome.set_aside[:MAX_LISTED]:
         out(f"Set aside: {s.event_id or '?'} ({s.origin}): {s.reason}")
+    _more(out, len(report.outcome.set_aside), "events set aside")
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", buffer.getvalue())
+
+
+def _more(out, total: int, what: str) -> None:
+    if total > MAX_LISTED:
+        out(f"... and {total - MAX_LISTED} more {what}: every one is listed in the JSON, CSV and HTML reports.")
 
 
 def _matrix(report: Report) -> Table:
@@ -101,7 +111,7 @@ def _grid(header: bool, clause_width: int) -> Table:
 
 def _findings(report: Report, width: int) -> list:
     """One block per event: its date, id and place once, then each clause and party that answers for it."""
-    records = report.finding_records()
+    records = report.finding_records(limit=MAX_FINDINGS)
     clause_width = max(20, min(width - 60, max(len(f"{r['clause']} (art. {r['article']})") for r in records)))
     out: list = [Text("Findings", style="italic"), _grid(True, clause_width)]
     block: Table | None = None
@@ -116,4 +126,7 @@ def _findings(report: Report, width: int) -> list:
             last = key
         block.add_row(str(i), f"{rec['clause']} (art. {rec['article']})", rec["party"], rec["role"],
                       rec["confidence"], rec["status"])
+    if len(report.findings) > MAX_FINDINGS:
+        out.append(Text(f"... and {len(report.findings) - MAX_FINDINGS} more findings: the terminal shows the first "
+                        f"{MAX_FINDINGS}; use --format csv, json, markdown or html for all of them."))
     return out
