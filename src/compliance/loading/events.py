@@ -8,8 +8,13 @@ or in ``set_aside`` with the reason and its place: nothing is dropped silently.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as dt
 import json
 import re
+import warnings
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ import pandas as pd
 from compliance import vocabulary as v
 from compliance.loading.problems import Problem, Problems, did_you_mean
 from compliance.loading.validate import validate
-from compliance.loading.yamlpos import YamlError, load_file
+from compliance.loading.yamlpos import Located, YamlError, load_file
 from compliance.models.events import EVENT_ID_PATTERN, Event
 
 LOCAL_TZ = "Asia/Damascus"
@@ -63,6 +68,7 @@ class EventTable:
     set_aside: list[SetAside] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
     files: list[Path] = field(default_factory=list)
+    _seen: set[Problem] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def ids(self) -> pd.Series:
@@ -134,34 +140,83 @@ def _load_yaml(path: Path, shown: str, table: EventTable) -> pd.DataFrame | None
     try:
         located = load_file(path, shown)
     except YamlError as exc:
-        table.problems.add(exc.problem.path, exc.problem.line, exc.problem.col, exc.problem.message)
+        _add(table, exc.problem.path, exc.problem.line, exc.problem.col, exc.problem.message)
         return None
     data = located.data
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
-        table.problems.add(shown, *located.where(()), "an event file holds a mapping with an 'events:' list")
+        _add(table, shown, *located.where(()), "an event file holds a mapping with an 'events:' list")
         return None
     extra = [k for k in data if k != "events"]
     for k in extra:
-        table.problems.add(shown, *located.where((k,), key=True), f"unknown key '{k}' (did you mean 'events'?)"
-                           if did_you_mean(k, ["events"]) else f"unknown key '{k}'; an event file holds 'events:'")
+        _add(table, shown, *located.where((k,), key=True), f"unknown key '{_short(k, 80)}' (did you mean 'events'?)"
+             if did_you_mean(k, ["events"]) else f"unknown key '{_short(k, 80)}'; an event file holds 'events:'")
     rows = []
-    for i, raw in enumerate(data["events"]):
+    for raw, sub in zip(data["events"], _each_event(located), strict=True):
         table.read += 1
-        sub = located.sub(("events", i))
         line, col = sub.where(())
         origin = f"{shown}:{line}:{col}"
         event, problems = validate(Event, sub)
-        if event is None:
-            ident = str(raw.get("id", "")) if isinstance(raw, dict) else ""
-            for p in problems:
-                table.problems.add(p.path, p.line, p.col, _prefix_field(p.message))
-            reason = "; ".join(_prefix_field(p.message) for p in problems)
-            table.set_aside.append(SetAside(ident, f"{shown}:{problems[0].line}:{problems[0].col}", reason))
+        if event is not None:
+            problems = _event_checks(event, sub)
+        if problems:
+            ident = _short(str(raw.get("id", "")), 80) if isinstance(raw, dict) else ""
+            messages = [_event_message(p.message) for p in problems]
+            for p, message in zip(problems, messages, strict=True):
+                _add(table, p.path, p.line, p.col, message)
+            table.set_aside.append(SetAside(ident, f"{shown}:{problems[0].line}:{problems[0].col}",
+                                            "; ".join(messages)))
             continue
         rows.append(event_row(event, origin))
     if not rows:
         return None
-    return pd.DataFrame(rows, columns=[*CSV_COLUMNS, "alternatives", "origin"])
+    return _finish(pd.DataFrame(rows, columns=[*CSV_COLUMNS, "alternatives", "origin"]))
+
+
+def _each_event(located: Located):
+    """The part of the document under each ``events[i]``, with its positions: one pass over the positions
+    (``Located.sub`` per event would scan all of them for every event)."""
+    values: dict[int, dict] = {}
+    keys: dict[int, dict] = {}
+    for source, target in ((located.values, values), (located.keys, keys)):
+        for loc, pos in source.items():
+            if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+                target.setdefault(loc[1], {})[loc[2:]] = pos
+    for i, raw in enumerate(located.data["events"]):
+        yield Located(located.path, raw, values.get(i, {}), keys.get(i, {}))
+
+
+def _event_checks(e: Event, sub: Located) -> list[Problem]:
+    """What the model does not check but the CSV route does: years the tool reads, and a place in Syria."""
+    out: list[Problem] = []
+    low, high = YEAR_RANGE
+    for name in ("date", "date_end"):
+        value = getattr(e, name)
+        if value is None:
+            continue
+        year = value.astimezone(dt.UTC).year if isinstance(value, dt.datetime) else value.year
+        if not low <= year <= high:
+            label = "the date" if name == "date" else name
+            out.append(Problem(sub.path, *sub.where((name,)), f"{label} {value.isoformat()} is outside the years "
+                               f"{low}..{high} this tool reads; check the year"))
+    lat, lon = e.location.lat, e.location.lon
+    if not _in_syria(np.array([lat]), np.array([lon]))[0]:
+        swapped = _in_syria(np.array([lon]), np.array([lat]))[0]
+        out.append(Problem(sub.path, *sub.where(("location", "lat")), f"the place ({lat}, {lon}) lies outside Syria"
+                           + ("; latitude and longitude look swapped" if swapped else "")))
+    return out
+
+
+def _event_message(message: str) -> str:
+    message = _short(_prefix_field(message), 1000)
+    not_finite = re.match(r"^(location\.(?:lat|lon|precision_km)) is (nan|-?inf): ", message)
+    if not_finite:  # pydantic reports NaN and infinity as out of range
+        return f"{not_finite.group(1)} should be a finite number, got {not_finite.group(2)}"
+    if message.startswith("the file should be"):  # the whole event, not the whole file
+        message = "an event" + message.removeprefix("the file")
+        for python, plain in (("NoneType", "empty (null)"), ("int", "a number"), ("float", "a number"),
+                              ("bool", "true or false")):
+            message = re.sub(rf"but it is {python}$", f"but it is {plain}", message)
+    return message
 
 
 def _prefix_field(message: str) -> str:
@@ -170,57 +225,352 @@ def _prefix_field(message: str) -> str:
 
 # -- CSV and Parquet -------------------------------------------------------------------------------------
 
+# A log of several hundred MB is read, checked and reduced to typed columns one chunk at a time, so the raw
+# text of the whole file is never held at once: a chunk is about CHUNK_BYTES of text, and at most CHUNK_ROWS rows.
+CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_ROWS = 200_000
+_SCAN_BYTES = 1 << 20
+_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields?, saw (\d+)")
+
+
+class _Unreadable(Exception):
+    """The file as a whole cannot be read: one located problem, and none of its rows count as read."""
+
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
 
 def _load_table(path: Path, shown: str, table: EventTable) -> pd.DataFrame | None:
+    """A CSV or Parquet log, streamed in chunks; the file counts only once it has been read to its end."""
+    local = EventTable(empty_frame())
     try:
         if path.suffix.lower() == ".parquet":
-            raw = pd.read_parquet(path)
-            raw = raw.astype({c: "string" for c in raw.columns if c in TEXT_COLUMNS})
-            header_line = 0
+            frames = _read_parquet(path, shown, local)
         else:
-            with path.open("rb") as fh:
-                head = fh.read(1 << 16)
-            if b"\x00" in head:
-                table.problems.add(shown, 1, 1, "the file contains NUL bytes; it is binary, not CSV text")
-                return None
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                              skipinitialspace=False, on_bad_lines="error", engine="c")
-            header_line = 1
-    except UnicodeDecodeError as exc:
-        table.problems.add(shown, 1, 1, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                           "save it as UTF-8")
+            try:
+                frames = _read_csv(path, shown, local)
+            except _Recount as recount:
+                local = EventTable(empty_frame())
+                frames = _read_csv(path, shown, local, recount.line_map)
+    except _Unreadable as exc:
+        _add(table, shown, exc.line, exc.col, exc.message)
         return None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        line = _line_of(str(exc))
-        table.problems.add(shown, line, 1, f"the table cannot be read: {str(exc).strip()}; "
-                           "check the quoting and the number of fields on that line")
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # a reader's own failure on a hostile file: say so, located, never a traceback
+        _add(table, shown, 1, 1, f"the file cannot be read as an event table ({type(exc).__name__}: "
+             f"{_short(str(exc).strip())}); check that it is a CSV or Parquet event log")
         return None
-    columns = [str(c).strip() for c in raw.columns]
-    raw.columns = columns
+    table.read += local.read
+    table.set_aside.extend(local.set_aside)
+    for p in local.problems.items:
+        _add(table, p.path, p.line, p.col, p.message)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _scan_bytes(path: Path) -> tuple[int, bool]:
+    """Refuse binary and non-UTF-8 files before parsing, naming the line and column of the first bad byte.
+
+    The CSV parser would otherwise turn a NUL into a space, and stop at a decoding error with a position
+    inside its own buffer. Streamed in blocks: a large log is never read whole.
+    """
+    line, col = 1, 1  # where the next character is
+    pending = b""  # an incomplete UTF-8 sequence at the end of a block, completed by the next one
+    newlines, last = 0, b""
+    with path.open("rb") as fh:
+        block = fh.read(_SCAN_BYTES)
+        if block.startswith(codecs.BOM_UTF8):
+            block = block[len(codecs.BOM_UTF8):]
+        while True:
+            data = pending + block
+            nul = data.find(b"\x00")
+            upto = data if nul < 0 else data[:nul]
+            pending = b""
+            try:
+                text = upto.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                text = upto[: exc.start].decode("utf-8")
+                at_end = exc.reason == "unexpected end of data" and exc.end == len(upto)
+                if at_end and block and nul < 0:
+                    pending = upto[exc.start:]
+                elif not (at_end and nul >= 0):
+                    line, col = _advance(line, col, text)
+                    if line == col == 1 and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                        raise _Unreadable(1, 1, "the file is UTF-16 text, not UTF-8; save it as UTF-8 "
+                                          "(a spreadsheet's 'CSV UTF-8' export)") from None
+                    raise _Unreadable(line, col, f"the file is not UTF-8 text (byte 0x{upto[exc.start]:02x} here); "
+                                      "save it as UTF-8 (a spreadsheet's 'CSV UTF-8' export)") from None
+            line, col = _advance(line, col, text)
+            if nul >= 0:
+                raise _Unreadable(line, col, "the file contains a NUL byte: it is binary (or UTF-16), not CSV text; "
+                                  "save it as UTF-8 CSV")
+            if not block:
+                return newlines, last == b"\n"
+            newlines += block.count(b"\n")
+            last = block[-1:]
+            block = fh.read(_SCAN_BYTES)
+
+
+def _advance(line: int, col: int, text: str) -> tuple[int, int]:
+    """The line and column after reading ``text`` from ``line``, ``col``."""
+    newlines = text.count("\n")
+    if not newlines:
+        return line, col + len(text)
+    return line + newlines, len(text) - text.rfind("\n")
+
+
+def _read_csv(path: Path, shown: str, table: EventTable, line_map: np.ndarray | None = None) -> list[pd.DataFrame]:
+    newlines, ends_with_newline = _scan_bytes(path)
+    try:
+        reader = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False,
+                             on_bad_lines="warn", engine="c", chunksize=_chunk_rows(path), skip_blank_lines=False)
+    except pd.errors.EmptyDataError:
+        raise _Unreadable(1, 1, "the file is empty; a CSV event log starts with the header line: "
+                          + ",".join(CSV_COLUMNS[:18])) from None
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        raise _unreadable_csv(exc) from None
+    state = _CsvState(shown, table, line_map)
+    frames: list[pd.DataFrame] = []
+    with reader, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        while True:
+            try:
+                chunk = next(reader)
+            except StopIteration:
+                break
+            except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+                raise _unreadable_csv(exc) from None
+            state.warned(caught)
+            frame = state.chunk(chunk)
+            if frame is not None:
+                frames.append(frame)
+        state.warned(caught)
+        state.place_skipped(None, None)
+    records = 1 + state.rows + len(state.skipped)
+    if line_map is None and newlines not in (records + state.newlines - (not ends_with_newline),
+                                             records + state.newlines - 1):
+        # Lines the counting above could not see (inside a skipped row, or lone carriage returns):
+        # count every record's line exactly, then read again.
+        raise _Recount(_record_lines(path))
+    return frames
+
+
+class _Recount(Exception):
+    """A signal: read the file again with the exact line of every record."""
+
+    def __init__(self, line_map: np.ndarray):
+        super().__init__("recount")
+        self.line_map = line_map
+
+
+def _record_lines(path: Path) -> np.ndarray:
+    """The line each record starts on (the header is record 1), counted by Python's csv reader."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    starts = array("q")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            last = 0
+            for _ in reader:
+                starts.append(last + 1)
+                last = reader.line_num
+    except (csv.Error, UnicodeDecodeError, OSError):
+        pass  # the lines found so far; later records keep the counted lines
+    finally:
+        csv.field_size_limit(limit)
+    return np.frombuffer(starts, dtype=np.int64) if starts else np.ones(1, dtype=np.int64)
+
+
+class _CsvState:
+    """What carries from one chunk to the next: rows seen, newlines inside quoted cells, skipped records.
+
+    The parser numbers records (header = 1), counting a blank line as a record but not the newlines inside
+    a quoted cell; a row's line in the file is its record number plus the newlines in the cells before it.
+    """
+
+    def __init__(self, shown: str, table: EventTable, line_map: np.ndarray | None = None):
+        self.shown, self.table, self.line_map = shown, table, line_map
+        self.rows = 0  # rows the parser returned so far
+        self.newlines = 0  # newlines inside quoted cells (and the header) so far
+        self.skipped: list[int] = []  # records the parser skipped (more fields than the header), sorted
+        self.pending: list[tuple[int, str, str]] = []  # skipped records not yet given a line
+        self.header_ok: bool | None = None
+        self.col_of: dict[str, int] = {}
+        self.seen = _SeenIds()
+
+    def warned(self, caught: list) -> None:
+        for w in caught:
+            if not issubclass(w.category, pd.errors.ParserWarning):
+                continue
+            found = _BAD_LINE.findall(str(w.message))
+            if not found:
+                _add(self.table, self.shown, 1, 1, f"the CSV parser skipped what it could not read: "
+                     f"{_short(str(w.message))}")
+            for record, expected, saw in found:
+                self.skipped.append(int(record))
+                self.pending.append((int(record), expected, saw))
+        caught.clear()
+        self.skipped.sort()
+        self.pending.sort()
+
+    def place_skipped(self, records: np.ndarray | None, newlines_before: np.ndarray | None) -> None:
+        """Set aside the skipped records that lie before the end of this chunk (all of them at the end)."""
+        keep = []
+        for record, expected, saw in self.pending:
+            if records is not None and (not len(records) or record > records[-1]):
+                keep.append((record, expected, saw))
+                continue
+            extra = self.newlines
+            if records is not None:
+                k = int(np.searchsorted(records, record))
+                extra += int(newlines_before[k - 1]) if k else 0
+            line = int(self._mapped(np.array([record]), np.array([record + extra]))[0])
+            reason = (f"the row has {saw} fields but the header has {expected}; a cell holding a ',' must be "
+                      "put in double quotes")
+            self.table.read += 1
+            self.table.set_aside.append(SetAside("", f"{self.shown}:{line}:1", reason))
+            _add(self.table, self.shown, line, 1, f"row skipped: {reason}")
+        self.pending = keep
+
+    def _mapped(self, records: np.ndarray, counted: np.ndarray) -> np.ndarray:
+        """Lines from the exact count when there is one (records beyond it keep the counted lines)."""
+        if self.line_map is None:
+            return counted
+        known = records <= len(self.line_map)
+        return np.where(known, self.line_map[np.minimum(records, len(self.line_map)) - 1], counted)
+
+    def chunk(self, raw: pd.DataFrame) -> pd.DataFrame | None:
+        """One chunk of rows: lines, blank rows dropped, the header checked once, the rows checked."""
+        shown, table = self.shown, self.table
+        n = len(raw)
+        columns = [str(c).strip() for c in raw.columns]
+        if self.header_ok is None:
+            self.header_ok = _header_problems(columns, shown, table, 1)
+            self.col_of = {c: i + 1 for i, c in enumerate(columns)}
+            self.newlines += sum(str(c).count("\n") for c in raw.columns)
+        raw.columns = columns
+        index = np.arange(self.rows, self.rows + n, dtype=np.int64)
+        self.rows += n
+        record = index + 2
+        if self.skipped:
+            marks = np.asarray(self.skipped, dtype=np.int64) - 2 - np.arange(len(self.skipped), dtype=np.int64)
+            record = record + np.searchsorted(marks, index, side="right")
+        inner = np.zeros(n, dtype=np.int64)
+        empty = np.ones(n, dtype=bool)
+        for c in raw.columns:
+            col = raw[c].astype("string").fillna("")
+            empty &= (col == "").to_numpy()
+            has_newline = col.str.contains("\n", regex=False).fillna(False).to_numpy()
+            if has_newline.any():
+                inner[has_newline] += col[has_newline].str.count("\n").to_numpy(dtype=np.int64)
+        through = np.cumsum(inner)  # newlines in the cells of this chunk up to and including each row
+        lines = self._mapped(record, record + self.newlines + through - inner)
+        self.place_skipped(record, through)
+        self.newlines += int(through[-1]) if n else 0
+        keep = ~empty  # a row with every cell empty (a blank line, a spreadsheet's empty row) holds no event
+        if not keep.all():
+            raw, lines = raw.loc[keep], lines[keep]
+        if not len(raw):
+            return None
+        table.read += len(raw)
+        if not self.header_ok:
+            table.set_aside.extend(SetAside("", f"{shown}:{line}", "the file's header is invalid")
+                                   for line in lines.tolist())
+            return None
+        for c in CSV_COLUMNS:
+            if c not in raw.columns:
+                raw[c] = ""
+        raw = raw.reset_index(drop=True)
+        raw["origin"] = pd.array([f"{shown}:{line}" for line in lines.tolist()], dtype="string")
+        raw["alternatives"] = ""
+        return _check_rows(raw, shown, table, self.col_of, lines, self.seen)
+
+
+def _chunk_rows(path: Path) -> int:
+    """Rows per chunk: about CHUNK_BYTES of text, judged by the length of the lines at the head of the file."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    per_row = max(1, len(head) // max(1, head.count(b"\n")))
+    return int(min(CHUNK_ROWS, max(10, CHUNK_BYTES // per_row)))
+
+
+def _unreadable_csv(exc: Exception) -> _Unreadable:
+    text = str(exc).strip()
+    row = re.search(r"EOF inside string starting at row (\d+)", text)
+    if row:
+        return _Unreadable(int(row.group(1)) + 1, 1, "a quoted cell opened on this line is never closed (a '\"' "
+                           "is missing), so the rest of the file would be read as one cell; close the quote")
+    return _Unreadable(_line_of(text), 1, f"the table cannot be read: {_short(text)}; "
+                       "check the quoting and the number of fields on that line")
+
+
+def _header_problems(columns: list[str], shown: str, table: EventTable, header_line: int) -> bool:
     ok = True
     for i, c in enumerate(columns):
-        if c not in CSV_COLUMNS:
-            table.problems.add(shown, header_line or 1, i + 1, f"unknown column '{c}'{did_you_mean(c, CSV_COLUMNS)};"
-                               f" the columns are: {', '.join(CSV_COLUMNS)}")
-            ok = False
+        if c in CSV_COLUMNS:
+            continue
+        ok = False
+        base = re.sub(r"\.\d+$", "", c)
+        if c.startswith("Unnamed: ") or c == "":
+            message = f"column {i + 1} has no name in the header; name it or remove it"
+        elif base != c and base in columns[:i]:
+            message = f"the column '{base}' appears twice in the header; keep one"
+        else:
+            message = f"unknown column '{_short(c)}'{did_you_mean(c, CSV_COLUMNS)}; the columns are: " \
+                      f"{', '.join(CSV_COLUMNS)}"
+        _add(table, shown, header_line or 1, i + 1, message)
     for c in CSV_REQUIRED:
         if c not in columns:
-            table.problems.add(shown, header_line or 1, 1, f"the required column '{c}' is missing; the header "
-                               f"needs at least: {', '.join(CSV_REQUIRED)}")
             ok = False
-    if not ok:
-        table.read += len(raw)
-        table.set_aside.extend(SetAside("", f"{shown}:{header_line + 1 + i}", "the file's header is invalid")
-                               for i in range(len(raw)))
-        return None
-    for c in CSV_COLUMNS:
-        if c not in raw.columns:
-            raw[c] = ""
-    table.read += len(raw)
-    first_row_line = header_line + 1
-    raw["origin"] = [f"{shown}:{first_row_line + i}" for i in range(len(raw))] if len(raw) < 2_000_000 else shown
-    raw["alternatives"] = ""
-    return _check_rows(raw, shown, table, {c: i + 1 for i, c in enumerate(columns)})
+            _add(table, shown, header_line or 1, 1, f"the required column '{c}' is missing; the header "
+                 f"needs at least: {', '.join(CSV_REQUIRED)}")
+    return ok
+
+
+def _read_parquet(path: Path, shown: str, table: EventTable) -> list[pd.DataFrame]:
+    """A Parquet log, streamed by record batches; a row's place is its row number (1 = the first row)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        source = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _Unreadable(1, 1, f"the file is not a readable Parquet table ({_short(str(exc).strip())}); "
+                          "check that it is a Parquet event log") from None
+    columns = [str(c).strip() for c in source.schema_arrow.names]
+    col_of = {c: i + 1 for i, c in enumerate(columns)}
+    header_ok = _header_problems(columns, shown, table, 0)
+    frames: list[pd.DataFrame] = []
+    seen = _SeenIds()
+    done = 0
+    try:
+        for batch in source.iter_batches(batch_size=CHUNK_ROWS):
+            raw = batch.to_pandas()
+            raw.columns = columns
+            n = len(raw)
+            lines = np.arange(done + 1, done + n + 1, dtype=np.int64)
+            done += n
+            table.read += n
+            if not header_ok:
+                table.set_aside.extend(SetAside("", f"{shown}:{line}", "the file's header is invalid")
+                                       for line in lines)
+                continue
+            raw = raw.astype({c: "string" for c in raw.columns if c in TEXT_COLUMNS})
+            for c in CSV_COLUMNS:
+                if c not in raw.columns:
+                    raw[c] = ""
+            raw["origin"] = pd.array([f"{shown}:{line}" for line in lines.tolist()], dtype="string")
+            raw["alternatives"] = ""
+            frames.append(_check_rows(raw, shown, table, col_of, lines, seen))
+    except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
+        raise _Unreadable(1, 1, f"the Parquet table cannot be read to its end ({_short(str(exc).strip())})") \
+            from None
+    return frames
 
 
 def _line_of(message: str) -> int:
@@ -228,9 +578,59 @@ def _line_of(message: str) -> int:
     return int(m.group(1)) if m else 1
 
 
-def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[str, int]) -> pd.DataFrame:
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """A cell quoted in a message: control characters and line breaks escaped, so that a problem stays on its
+    one line, and cut short, so that a hostile file cannot flood the terminal."""
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _add(table: EventTable, path: str, line: int, col: int, message: str) -> None:
+    """Add a problem in constant time (``Problems.add`` scans every problem already added)."""
+    problem = Problem(str(path), int(line), int(col), message)
+    if problem not in table._seen:
+        table._seen.add(problem)
+        table.problems.items.append(problem)
+
+class _SeenIds:
+    """Where each id of a file was first read, across the chunks already checked (Arrow arrays: a log of
+    millions of rows is looked up in bulk, never id by id)."""
+
+    def __init__(self) -> None:
+        import pyarrow as pa
+
+        self.pa = pa
+        self.ids = pa.array([], type=pa.string())
+        self.origins = pa.array([], type=pa.string())
+
+    def lookup(self, ids: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+        """Which of ``ids`` were seen in earlier chunks, and where each was first read."""
+        import pyarrow.compute as pc
+
+        if not len(self.ids):
+            return np.zeros(len(ids), dtype=bool), [None] * len(ids)
+        where = pc.index_in(self._arrow(ids), value_set=self.ids)
+        seen = where.is_valid().to_numpy(zero_copy_only=False)
+        firsts = self.origins.take(where).to_pylist() if seen.any() else [None] * len(ids)
+        return seen, firsts
+
+    def add(self, ids: pd.Series, origins: pd.Series) -> None:
+        self.ids = self.pa.concat_arrays([self.ids, self._arrow(ids)])
+        self.origins = self.pa.concat_arrays([self.origins, self._arrow(origins)])
+
+    def _arrow(self, values: pd.Series):
+        return self.pa.array(values.astype("string").to_numpy(dtype=object, na_value=""), type=self.pa.string())
+
+
+def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[str, int],
+                lines: np.ndarray, seen: _SeenIds | None = None) -> pd.DataFrame:
     """Vectorized row checks: each bad row is set aside with every reason, at its line and column."""
     n = len(raw)
+    if not n:
+        return raw
     reasons: list[list[str]] = [[] for _ in range(n)]
     first_col = np.zeros(n, dtype=np.int64)
 
@@ -246,21 +646,22 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
     ids = text["id"]
     flag((ids == "").to_numpy(), "id", "the id is empty")
     bad_id = (~ids.str.fullmatch(EVENT_ID_PATTERN)).to_numpy() & (ids != "").to_numpy()
-    flag(bad_id, "id", lambda i: f"the id '{ids.iat[i]}' may hold only letters, digits and . _ : -")
+    flag(bad_id, "id", lambda i: f"the id '{_short(ids.iat[i], 80)}' may hold only letters, digits and . _ : -")
     action = text["action"]
     bad = (~action.isin(v.ACTIONS)).to_numpy()
-    flag(bad, "action", lambda i: f"unknown action '{action.iat[i]}'{did_you_mean(action.iat[i], v.ACTIONS)}")
+    flag(bad, "action", lambda i: f"unknown action '{_short(action.iat[i], 80)}'{_hint(action.iat[i], v.ACTIONS)}")
     ttype = text["target_type"]
     bad = ((ttype != "") & ~ttype.isin(v.TARGET_TYPES)).to_numpy()
-    flag(bad, "target_type", lambda i: f"unknown target type '{ttype.iat[i]}'"
-         f"{did_you_mean(ttype.iat[i], v.TARGET_TYPES)}")
+    flag(bad, "target_type", lambda i: f"unknown target type '{_short(ttype.iat[i], 80)}'"
+         f"{_hint(ttype.iat[i], v.TARGET_TYPES)}")
     attribution = text["attribution"].replace("", "unknown")
     raw["attribution"] = attribution
     bad = (~attribution.isin(v.ATTRIBUTION)).to_numpy()
-    flag(bad, "attribution", lambda i: f"unknown attribution '{attribution.iat[i]}'; use one of: "
+    flag(bad, "attribution", lambda i: f"unknown attribution '{_short(attribution.iat[i], 80)}'; use one of: "
          f"{', '.join(v.ATTRIBUTION)}")
     weapons = text["weapons"]
-    has_weapons = (weapons != "").to_numpy()
+    # only lists that are not plainly made of known weapons are split (the split is slow on millions of rows)
+    has_weapons = (weapons != "").to_numpy() & ~weapons.str.fullmatch(_KNOWN_WEAPONS).fillna(False).to_numpy()
     if has_weapons.any():
         exploded = weapons[has_weapons].str.split(";").explode().str.strip()
         unknown = exploded[~exploded.isin(v.WEAPONS) & (exploded != "")]
@@ -269,14 +670,20 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
             pos = raw.index.get_indexer(unknown.index.unique())
             bad_rows[pos] = True
             first_bad = unknown.groupby(level=0).first()
-            flag(bad_rows, "weapons", lambda i: f"unknown weapon '{first_bad.loc[raw.index[i]]}'"
-                 f"{did_you_mean(first_bad.loc[raw.index[i]], v.WEAPONS)}")
-        raw["weapons"] = weapons.str.replace(r"\s*;\s*", ";", regex=True)
+            flag(bad_rows, "weapons", lambda i: f"unknown weapon '{_short(first_bad.loc[raw.index[i]], 80)}'"
+                 f"{_hint(first_bad.loc[raw.index[i]], v.WEAPONS)}")
+    spaced = weapons.str.contains(r"\s", regex=True).fillna(False).to_numpy()
+    if spaced.any():
+        weapons = weapons.copy()
+        weapons[spaced] = weapons[spaced].str.replace(r"\s*;\s*", ";", regex=True)
+    raw["weapons"] = weapons
     for column, low, high in (("lat", -90, 90), ("lon", -180, 180)):
-        values = pd.to_numeric(raw[column], errors="coerce").astype("float64")
+        given_text = _text(raw[column])
+        values = pd.to_numeric(given_text, errors="coerce").astype("float64")
         raw[column] = values
         arr = values.to_numpy()
-        flag(~np.isfinite(arr), column, lambda i, c=column: f"{c} '{_raw(raw, c, i)}' is not a finite number")
+        flag(~np.isfinite(arr), column, lambda i, c=column, t=given_text: f"{c} is empty; write a number"
+             if t.iat[i] == "" else f"{c} '{_short(t.iat[i], 80)}' is not a finite number")
         flag(np.isfinite(arr) & ((arr < low) | (arr > high)), column,
              lambda i, c=column, lo=low, hi=high: f"{c} {arr_of(raw, c)[i]} is outside {lo}..{hi}")
     lat, lon = raw["lat"].to_numpy(), raw["lon"].to_numpy()
@@ -288,7 +695,7 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
     num = pd.to_numeric(precision.mask(precision == "", "0"), errors="coerce").astype("float64")
     arr = num.to_numpy()
     flag(~np.isfinite(arr) | (arr < 0), "precision_km",
-         lambda i: f"precision_km '{precision.iat[i]}' is not a number of kilometres >= 0")
+         lambda i: f"precision_km '{_short(precision.iat[i], 80)}' is not a number of kilometres >= 0")
     raw["precision_km"] = num
     for column in ("killed", "civilians_killed"):
         given_text = _text(raw[column])
@@ -296,27 +703,34 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
         given = (given_text != "").to_numpy()
         arr = num.to_numpy()
         bad = given & (~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr)))
-        flag(bad, column, lambda i, c=column, t=given_text: f"{c} '{t.iat[i]}' is not a whole number >= 0")
+        flag(bad, column, lambda i, c=column, t=given_text: f"{c} '{_short(t.iat[i], 80)}' is not a whole number >= 0")
         raw[column] = pd.array(np.where(np.isfinite(arr) & ~bad, arr, np.nan), dtype="Float64").astype("Int64")
     start, end, date_problems = _times(text["date"], text["date_end"])
     for message, mask, column in date_problems:
         flag(mask, column, message)
     raw["start"], raw["end"] = start, end
-    # duplicates within the file: keep the first, set aside the rest naming the first place
-    dup = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
+    # duplicates within the file (this chunk and those before): keep the first, set aside the rest naming it
+    named = (ids != "").to_numpy()
+    earlier, firsts = seen.lookup(ids) if seen is not None else (np.zeros(n, dtype=bool), None)
+    earlier &= named
+    dup = (ids.duplicated(keep="first").to_numpy() & named) | earlier
     if dup.any():
         first_index = pd.Series(np.arange(n), index=ids).groupby(level=0).first()
-        flag(dup, "id", lambda i: f"duplicate event id '{ids.iat[i]}': first at "
-             f"{raw['origin'].iat[int(first_index[ids.iat[i]])]}")
-    bad_rows = np.array([bool(r) for r in reasons])
-    if bad_rows.any():
-        origins = raw["origin"].to_numpy()
-        for i in np.flatnonzero(bad_rows):
-            origin = origins[i] if isinstance(origins[i], str) and origins[i] != shown else f"{shown}:{i + 2}"
-            table.set_aside.append(SetAside(str(ids.iat[i]), f"{origin}:{first_col[i]}", "; ".join(reasons[i])))
-            table.problems.add(shown, int(origin.rsplit(":", 1)[1]) if ":" in origin else i + 2, int(first_col[i]),
-                               f"event '{ids.iat[i]}': " + "; ".join(reasons[i]))
+        flag(dup, "id", lambda i: f"duplicate event id '{_short(ids.iat[i], 80)}': first at "
+             + (firsts[i] if earlier[i] else raw["origin"].iat[int(first_index[ids.iat[i]])]))
+    if seen is not None:
+        seen.add(ids[named & ~dup], raw["origin"][named & ~dup])
+    bad_rows = np.fromiter((bool(r) for r in reasons), dtype=bool, count=n)
+    for i in np.flatnonzero(bad_rows):
+        line, col, reason = int(lines[i]), int(first_col[i]), "; ".join(reasons[i])
+        table.set_aside.append(SetAside(str(ids.iat[i]), f"{shown}:{line}:{col}", reason))
+        _add(table, shown, line, col, f"event '{_short(str(ids.iat[i]), 80)}': {reason}")
     return raw.loc[~bad_rows]
+
+
+def _hint(word: str, choices) -> str:
+    """``did_you_mean`` for a cell, skipped for a cell too long to be a misspelt word."""
+    return did_you_mean(word, choices) if len(word) <= 80 else ""
 
 
 def _text(column: pd.Series) -> pd.Series:
@@ -327,30 +741,33 @@ def arr_of(raw: pd.DataFrame, column: str) -> np.ndarray:
     return raw[column].to_numpy()
 
 
-def _raw(raw: pd.DataFrame, column: str, i: int) -> str:
-    return str(raw[column].iat[i])
-
-
 def _in_syria(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     lat_min, lat_max, lon_min, lon_max = SYRIA_BOX
     return (lat >= lat_min) & (lat <= lat_max) & (lon >= lon_min) & (lon <= lon_max)
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WEAPON = "(?:" + "|".join(re.escape(w) for w in v.WEAPONS) + ")"
+_KNOWN_WEAPONS = rf"{_WEAPON}(?:\s*;\s*{_WEAPON})*"
+_YEAR = re.compile(r"^(\d{4})-")
 
 
 def _times(date: pd.Series, date_end: pd.Series):
     """Event spans as UTC epoch seconds [start, end): a date alone is the whole local day in Syria."""
     problems: list[tuple[Any, np.ndarray, str]] = []
-    start_open, start_close, bad_start = _moments(date)
-    end_open, end_close, bad_end = _moments(date_end)
+    start_open, start_close, bad_start, far_start = _moments(date)
+    _, end_close, bad_end, far_end = _moments(date_end)
+    low, high = YEAR_RANGE
     empty = (date == "").to_numpy()
     problems.append(("the date is empty; write YYYY-MM-DD", empty, "date"))
-    problems.append((lambda i: f"'{date.iat[i]}' is not a real date; write YYYY-MM-DD (or with a time and its UTC "
-                     "offset, e.g. 2020-03-06T00:01+03:00)", bad_start & ~empty, "date"))
+    problems.append((lambda i: _bad_moment(date.iat[i]), bad_start & ~far_start & ~empty, "date"))
+    problems.append((lambda i: f"the date {_short(date.iat[i], 80)} is outside the years {low}..{high} this tool "
+                     "reads; check the year", far_start & ~empty, "date"))
     has_end = (date_end != "").to_numpy()
-    problems.append((lambda i: f"date_end '{date_end.iat[i]}' is not a real date; write YYYY-MM-DD",
-                     bad_end & has_end, "date_end"))
+    problems.append((lambda i: f"date_end '{_short(date_end.iat[i], 80)}' is not a real date; write YYYY-MM-DD",
+                     bad_end & ~far_end & has_end, "date_end"))
+    problems.append((lambda i: f"date_end {_short(date_end.iat[i], 80)} is outside the years {low}..{high} this "
+                     "tool reads; check the year", far_end & has_end, "date_end"))
     start = start_open
     end = np.where(has_end & ~bad_end, end_close, start_close)
     backwards = has_end & ~bad_end & ~bad_start & (end <= start)
@@ -358,16 +775,25 @@ def _times(date: pd.Series, date_end: pd.Series):
     return start, end, problems
 
 
-def _moments(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Opening and closing epoch seconds of each value (a local day, or an instant), and which are bad."""
+def _bad_moment(text: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text):
+        return f"'{text}' has a time but no UTC offset; add it, e.g. {text}+03:00"
+    return (f"'{_short(text, 80)}' is not a real date; write YYYY-MM-DD (or with a time and its UTC offset, "
+            "e.g. 2020-03-06T00:01+03:00)")
+
+
+def _moments(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Opening and closing epoch seconds of each value (a local day, or an instant); which are bad, and which
+    of those are bad because their year lies outside YEAR_RANGE."""
     n = len(values)
     opening = np.zeros(n, dtype=np.int64)
     closing = np.zeros(n, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
+    far = np.zeros(n, dtype=bool)
     if n == 0:
-        return opening, closing, bad
-    is_date = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy()
+        return opening, closing, bad, far
     low, high = YEAR_RANGE
+    is_date = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy()
     if is_date.any():
         day = pd.to_datetime(values[is_date], format="%Y-%m-%d", errors="coerce")
         years = day.dt.year.to_numpy(dtype="float64", na_value=np.nan)
@@ -378,6 +804,7 @@ def _moments(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         idx = np.flatnonzero(is_date)
         opening[idx], closing[idx] = o, c
         bad[idx[~ok]] = True
+        far[idx[day.notna().to_numpy() & ~ok]] = True
     rest = ~is_date & (values != "").to_numpy()
     if rest.any():
         sub = values[rest]
@@ -389,7 +816,11 @@ def _moments(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         idx = np.flatnonzero(rest)
         opening[idx], closing[idx] = secs, secs + 1
         bad[idx[~ok]] = True
-    return opening, closing, bad
+        far[idx[moment.notna().to_numpy() & ~ok]] = True
+    for i in np.flatnonzero(bad & ~far):  # bad because of its year, though the parser may not have read it
+        year = _YEAR.match(str(values.iat[i]))
+        far[i] = bool(year) and not low <= int(year.group(1)) <= high
+    return opening, closing, bad, far
 
 
 def _to_seconds(moment: pd.Series, ok: np.ndarray) -> np.ndarray:
@@ -423,9 +854,16 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     for c in ("killed", "civilians_killed"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("Int64")
     frame["attribution"] = frame["attribution"].replace("", "unknown")
-    if "start" not in frame:
+    if "start" not in frame or "end" not in frame:
         start, end, _ = _times(frame["date"], frame["date_end"])
         frame["start"], frame["end"] = start, end
+    else:  # tables joined from several files: spans missing for some rows are computed for those rows
+        missing = (frame["start"].isna() | frame["end"].isna()).to_numpy()
+        if missing.any():
+            start, end, _ = _times(frame["date"][missing], frame["date_end"][missing])
+            frame.loc[missing, "start"], frame.loc[missing, "end"] = start, end
+        frame["start"] = frame["start"].astype("int64")
+        frame["end"] = frame["end"].astype("int64")
     return frame[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -451,7 +889,7 @@ def load_events(paths: list[Path], base: Path | None = None) -> EventTable:
         shown = _shown(path, base)
         table.files.append(path)
         if not path.exists():
-            table.problems.add(shown, 0, 0, "no such file or folder")
+            _add(table, shown, 0, 0, "no such file or folder")
             continue
         if path.suffix.lower() in (".csv", ".parquet"):
             frame = _load_table(path, shown, table)
@@ -468,6 +906,7 @@ def load_events(paths: list[Path], base: Path | None = None) -> EventTable:
 
 
 def _drop_cross_file_duplicates(frame: pd.DataFrame, table: EventTable) -> pd.DataFrame:
+    """Ids repeated across files (or across chunks of one large file): keep the first, set aside the rest."""
     dup = frame["id"].duplicated(keep="first")
     if not dup.any():
         return frame
@@ -475,11 +914,16 @@ def _drop_cross_file_duplicates(frame: pd.DataFrame, table: EventTable) -> pd.Da
     for i in np.flatnonzero(dup.to_numpy()):
         ident = frame["id"].iat[i]
         origin = frame["origin"].iat[i]
-        reason = f"duplicate event id '{ident}': first at {first[ident]}"
+        reason = f"duplicate event id '{_short(ident, 80)}': first at {first[ident]}"
         table.set_aside.append(SetAside(ident, origin, reason))
-        path, line = (origin.rsplit(":", 2)[0], origin.rsplit(":", 2)[1]) if origin.count(":") >= 2 else (origin, 1)
-        table.problems.add(path, int(line) if str(line).isdigit() else 1, 1, reason)
+        place = _ORIGIN.match(origin)
+        path, line, col = (place.group(1), int(place.group(2)), int(place.group(3) or 1)) if place else (origin, 1, 1)
+        _add(table, path, line, col, reason)
     return frame.loc[~dup].reset_index(drop=True)
+
+
+# An origin is ``path:line`` (a CSV or Parquet row) or ``path:line:col`` (a YAML event).
+_ORIGIN = re.compile(r"^(.*?):(\d+)(?::(\d+))?$")
 
 
 def _shown(path: Path, base: Path | None) -> str:

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from compliance.geometry.zones import ZoneSet
 
-MARGIN_KM = 0.5
+MARGIN_KM = 0.1
 """Every constructed place is at least this far from any boundary its membership depends on."""
 
 BAND_KM = 5.0
@@ -90,7 +90,7 @@ def star(cx: float, cy: float, radii_km: list[float], turn: float = 0.0) -> Poly
 def polyline(cx: float, cy: float, half_length_km: float, offsets_km: list[float], angle: float) -> LineString:
     """A line across the cell: vertices evenly spaced along ``angle``, each offset sideways."""
     n = max(len(offsets_km), 2)
-    offsets = (offsets_km + [0.0, 0.0])[:n]
+    offsets = [*offsets_km, 0.0, 0.0][:n]
     c, s = math.cos(angle), math.sin(angle)
     pts = []
     for i in range(n):
@@ -106,6 +106,12 @@ def points(cx: float, cy: float, offsets_km: list[tuple[float, float]]) -> Point
 
 
 # -- regions of a membership (metres) ------------------------------------------------------------------
+#
+# The engine decides "within km of a zone" member by member: IN if the exact distance d <= km - tol, EDGE
+# if d <= km + tol, with tol the event's precision plus the member's; inside an area d is exactly 0. A
+# line or a point is "inside" only within 1e-6 km, a corridor or radius within its distance of the zone
+# it is measured from, an area by containment with an EDGE band of tol on both sides of its boundary.
+# Each region below keeps MARGIN_KM away from every threshold it depends on.
 
 
 def _buffer(geom: BaseGeometry, km: float) -> BaseGeometry:
@@ -122,130 +128,129 @@ def _cache(zones: ZoneSet) -> dict:
     return zones.__dict__.setdefault("_testing_regions", {})
 
 
-def _projected(zones: ZoneSet, ref: str) -> BaseGeometry:
+def _metres(zones: ZoneSet, zid: str) -> BaseGeometry:
     cache = _cache(zones)
-    key = ("projected", ref)
+    key = ("metres", zid)
     if key not in cache:
-        cache[key] = shapely.union_all([to_metres(zones.zones[z].geometry) for z in zones.members(ref)])
+        cache[key] = to_metres(zones.zones[zid].geometry)
     return cache[key]
 
 
-def _distance_regions(origin: BaseGeometry, km: float, tol: float, state: str) -> BaseGeometry:
-    """Where the exact distance to ``origin`` is, robustly, within / about / beyond ``km`` given ``tol``."""
+def _union(parts: list[BaseGeometry]) -> BaseGeometry:
+    parts = [p for p in parts if not p.is_empty]
+    return shapely.union_all(parts) if parts else _empty()
+
+
+def _near_member(zones: ZoneSet, zid: str, km: float, tol: float, state: str) -> BaseGeometry:
+    """Where the distance to one zone is, robustly, <= km - tol (IN), in the band (EDGE) or beyond (OUT)."""
+    origin = _metres(zones, zid)
+    area = zones.zones[zid].props.kind == "area"
     m = MARGIN_KM
     if state == IN:
-        r = km - tol - m
-        return _buffer(origin, r) if r > 0 else _empty()
+        if km - tol - m > 0:
+            return _buffer(origin, km - tol - m)
+        return _buffer(origin, -m) if area and km - tol >= 0 else _empty()
+    if state == OUT:
+        return _buffer(origin, km + tol + m + BAND_KM).difference(_buffer(origin, km + tol + m))
+    outer = _buffer(origin, km + tol - m) if km + tol - m > 0 else _empty()
+    if km - tol + m > 0:
+        return outer.difference(_buffer(origin, km - tol + m))
+    # every distance down to 0 is above km - tol: the whole neighbourhood is EDGE, an area's inside too
+    return outer if area or km - tol < 0 else _empty()
+
+
+def _near(zones: ZoneSet, members: list[tuple[str, float]], km: float, tolerance_km: float,
+          state: str) -> BaseGeometry:
+    """The best membership over ``members`` (zone id, its precision) is robustly ``state``."""
+    if state == OUT:
+        blocked = _union([_buffer(_metres(zones, z), km + tolerance_km + p + MARGIN_KM) for z, p in members])
+        return WORLD.difference(blocked)
+    ins = [_near_member(zones, z, km, tolerance_km + p, IN) for z, p in members]
+    if state == IN:
+        return _union(ins)
+    edges = _union([_near_member(zones, z, km, tolerance_km + p, EDGE) for z, p in members])
+    return edges.difference(_union([_buffer(r, 2 * MARGIN_KM) for r in ins if not r.is_empty]))
+
+
+def _area(zones: ZoneSet, zid: str, tolerance_km: float, state: str) -> BaseGeometry:
+    poly = _metres(zones, zid)
+    tol = tolerance_km + zones.zones[zid].props.precision_km
+    m = MARGIN_KM
+    if state == IN:
+        return _buffer(poly, -(tol + m))
     if state == EDGE:
-        if tol <= m:
-            return _empty()
-        outer = _buffer(origin, km + tol - m)
-        inner_r = km - tol + m
-        return outer.difference(_buffer(origin, inner_r)) if inner_r > 0 else outer
-    near = km + tol + m
-    return _buffer(origin, near + BAND_KM).difference(_buffer(origin, near))
+        return _buffer(poly, tol - m).difference(_buffer(poly, -(tol - m))) if tol > m else _empty()
+    return WORLD.difference(_buffer(poly, tol + m))
 
 
-def zone_region(zones: ZoneSet, zone_id: str, state: str, tolerance_km: float) -> BaseGeometry:
+def zone_region(zones: ZoneSet, zone_id: str, state: str, tolerance_km: float, *, band: bool = True) -> BaseGeometry:
     """Projected region where an event with precision ``tolerance_km`` has membership ``state`` in one zone.
 
     ``state`` is ``"in"``, ``"edge"`` or ``"out"`` (the engine's IN, EDGE, OUT), each with a margin of
     :data:`MARGIN_KM` from the thresholds. A line or a point has no inside: its ``"in"`` region is empty
-    and its ``"edge"`` region is the band within the tolerance. ``"out"`` is a band of :data:`BAND_KM`
-    just beyond the tolerance. An empty geometry means the membership cannot be constructed.
+    and its ``"edge"`` region is the band within the tolerance. ``"out"`` is, with ``band``, a strip of
+    :data:`BAND_KM` just beyond the tolerance (places near the zone), else everything beyond it. An empty
+    geometry means the membership cannot be constructed.
     """
-    key = ("zone", zone_id, state, round(tolerance_km, 9))
+    key = ("zone", zone_id, state, round(tolerance_km, 9), band)
     cache = _cache(zones)
     if key in cache:
         return cache[key]
-    zone = zones.zones[zone_id]
-    props = zone.props
+    props = zones.zones[zone_id].props
     if props.kind in ("corridor", "radius"):
         assert props.of is not None and props.distance_km is not None
-        tol = tolerance_km + max(props.precision_km, zones.precision_km(props.of))
-        region = _distance_regions(_projected(zones, props.of), props.distance_km, tol, state)
+        precision = max(props.precision_km, zones.precision_km(props.of))
+        members = [(z, precision) for z in zones.members(props.of)]
+        region = _near(zones, members, props.distance_km, tolerance_km, state)
+        reach = props.distance_km + tolerance_km + precision + MARGIN_KM
+        near = _union([_buffer(_metres(zones, z), reach + BAND_KM) for z, _ in members])
     elif props.kind in ("line", "point"):
-        tol = tolerance_km + props.precision_km
-        region = _distance_regions(_projected(zones, zone_id), 1e-6, tol, state) if state != IN else _empty()
+        region = _near(zones, [(zone_id, props.precision_km)], 1e-6, tolerance_km, state)
+        near = _buffer(_metres(zones, zone_id), tolerance_km + props.precision_km + MARGIN_KM + BAND_KM)
     else:
-        tol = tolerance_km + props.precision_km
-        poly = _projected(zones, zone_id)
-        m = MARGIN_KM
-        if state == IN:
-            region = _buffer(poly, -(tol + m))
-        elif state == EDGE:
-            region = _buffer(poly, tol - m).difference(_buffer(poly, -(tol - m))) if tol > m else _empty()
-        else:
-            region = _buffer(poly, tol + m + BAND_KM).difference(_buffer(poly, tol + m))
+        region = _area(zones, zone_id, tolerance_km, state)
+        near = _buffer(_metres(zones, zone_id), tolerance_km + props.precision_km + MARGIN_KM + BAND_KM)
+    if state == OUT and band:
+        region = region.intersection(near)
     region = region.intersection(WORLD)
     cache[key] = region
     return region
 
 
 def within_region(zones: ZoneSet, refs: Iterable[str], km: float, state: str, tolerance_km: float) -> BaseGeometry:
-    """Projected region of a rule's ``within_km: {km, of: refs}`` in ``state`` (as for :func:`zone_region`)."""
+    """Projected region of a rule's ``within_km: {km, of: refs}`` in ``state`` (as for :func:`zone_region`;
+    ``"out"`` is everything beyond the reach of every member)."""
     refs = tuple(refs)
     key = ("within", refs, km, state, round(tolerance_km, 9))
     cache = _cache(zones)
     if key not in cache:
-        origin = shapely.union_all([_projected(zones, r) for r in refs])
-        tol = tolerance_km + max((zones.precision_km(r) for r in refs), default=0.0)
-        if state == OUT:
-            # beyond the tolerance of every ref: anywhere in the world but near them
-            near = _buffer(origin, km + tol + MARGIN_KM)
-            region = WORLD.difference(near)
-        else:
-            region = _distance_regions(origin, km, tol, state)
-        cache[key] = region.intersection(WORLD)
+        members = [(z, zones.zones[z].props.precision_km) for r in refs for z in zones.members(r)]
+        cache[key] = _near(zones, members, km, tolerance_km, state).intersection(WORLD)
     return cache[key]
 
 
 def union_region(zones: ZoneSet, refs: Iterable[str], state: str, tolerance_km: float) -> BaseGeometry:
-    """Where the best membership over the members of ``refs`` is robustly ``state``.
+    """Where the best membership over the members of ``refs`` (a rule's ``inside``) is robustly ``state``.
 
-    For ``"out"`` this is the whole world except the surroundings of every member (not a band).
+    For ``"out"`` this is the whole world except the surroundings of every member.
     """
     members = [z for r in refs for z in zones.members(r)]
     if state == OUT:
-        return not_near(zones, refs, tolerance_km)
-    states = [zone_region(zones, z, s, tolerance_km) for z in members for s in ([IN] if state == IN else [EDGE])]
-    region = shapely.union_all(states) if states else _empty()
-    if state == EDGE:
-        # the best membership must be EDGE: no member may hold it IN
-        region = region.difference(_surroundings_in(zones, members, tolerance_km))
-    return region
+        parts = [zone_region(zones, z, OUT, tolerance_km, band=False) for z in members]
+        region = WORLD
+        for p in parts:
+            region = region.intersection(p)
+        return region
+    ins = [zone_region(zones, z, IN, tolerance_km) for z in members]
+    if state == IN:
+        return _union(ins)
+    edges = _union([zone_region(zones, z, EDGE, tolerance_km) for z in members])
+    return edges.difference(_union([_buffer(r, 2 * MARGIN_KM) for r in ins if not r.is_empty]))
 
 
-def _surroundings(zones: ZoneSet, zone_id: str, tolerance_km: float) -> BaseGeometry:
-    """Everything not robustly OUT of one zone."""
-    key = ("around", zone_id, round(tolerance_km, 9))
-    cache = _cache(zones)
-    if key not in cache:
-        props = zones.zones[zone_id].props
-        if props.kind in ("corridor", "radius"):
-            tol = tolerance_km + max(props.precision_km, zones.precision_km(props.of or ""))
-            cache[key] = _buffer(_projected(zones, props.of or ""), (props.distance_km or 0) + tol + MARGIN_KM)
-        elif props.kind in ("line", "point"):
-            cache[key] = _buffer(_projected(zones, zone_id), 1e-6 + tolerance_km + props.precision_km + MARGIN_KM)
-        else:
-            cache[key] = _buffer(_projected(zones, zone_id), tolerance_km + props.precision_km + MARGIN_KM)
-    return cache[key]
-
-
-def _surroundings_in(zones: ZoneSet, members: list[str], tolerance_km: float) -> BaseGeometry:
-    """Everything that might be IN one of ``members`` (their IN regions grown by twice the margin)."""
-    parts = []
-    for z in members:
-        region = zone_region(zones, z, IN, tolerance_km)
-        if not region.is_empty:
-            parts.append(_buffer(region, 2 * MARGIN_KM))
-    return shapely.union_all(parts) if parts else _empty()
-
-
-def not_near(zones: ZoneSet, refs: Iterable[str], tolerance_km: float, extra_km: float = 0.0) -> BaseGeometry:
-    """The world minus everything within ``extra_km`` + tolerance + margin of the members of ``refs``."""
-    blocked = [_buffer(_surroundings(zones, z, tolerance_km), extra_km) for r in refs for z in zones.members(r)]
-    return WORLD.difference(shapely.union_all(blocked)) if blocked else WORLD
+def not_near(zones: ZoneSet, refs: Iterable[str], tolerance_km: float) -> BaseGeometry:
+    """Everywhere robustly OUT of every member of ``refs``."""
+    return union_region(zones, refs, OUT, tolerance_km)
 
 
 def triangles(region: BaseGeometry) -> list[Polygon]:

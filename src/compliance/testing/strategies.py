@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -82,81 +84,133 @@ ZONE_PRECISIONS_KM = (0.0, 0.0, 0.5, 1.0, 2.0)
 SOURCE = Source(name="compliance.testing")
 
 
+# -- cheap draws -----------------------------------------------------------------------------------------
+#
+# Building a new Hypothesis strategy object for every draw (st.lists(st.sampled_from(...)) inside a loop)
+# costs far more than the draw itself; these helpers draw from a few cached integer strategies instead.
+# Every choice shrinks toward the first option, every chance toward "no".
+
+_INTS: dict[tuple[int, int], st.SearchStrategy[int]] = {}
+_UNIT = st.floats(0, 1, allow_nan=False)
+
+
+def _int(draw, low: int, high: int) -> int:
+    if high <= low:
+        return low
+    strategy = _INTS.get((low, high))
+    if strategy is None:
+        strategy = _INTS[(low, high)] = st.integers(low, high)
+    return draw(strategy)
+
+
+def _pick(draw, options: Any) -> Any:
+    options = options if isinstance(options, list | tuple) else list(options)
+    return options[_int(draw, 0, len(options) - 1)]
+
+
+def _chance(draw, one_in: int = 2) -> bool:
+    """True once in ``one_in`` draws; shrinks to False."""
+    return _int(draw, 0, one_in - 1) == one_in - 1
+
+
+def _subset(draw, options: Iterable[Any], low: int = 0, high: int = 2) -> list[Any]:
+    pool = list(options)
+    out = []
+    for _ in range(_int(draw, min(low, len(pool)), min(high, len(pool)))):
+        out.append(pool.pop(_int(draw, 0, len(pool) - 1)))
+    return out
+
+
+def _unit(draw) -> float:
+    return draw(_UNIT)
+
+
 # -- small pieces ----------------------------------------------------------------------------------------
+
+
+def _day(draw, low: dt.date = FIRST_DAY, high: dt.date = LAST_DAY) -> dt.date:
+    if _chance(draw, 4):
+        dst = [d for d in DST_DAYS if low <= d <= high]
+        if dst:
+            return _pick(draw, dst)
+    return low + dt.timedelta(days=_int(draw, 0, (high - low).days))
 
 
 def days(min_value: dt.date = FIRST_DAY, max_value: dt.date = LAST_DAY) -> st.SearchStrategy[dt.date]:
     """Calendar days, with the days Syria's clocks changed drawn often (they are the edge cases)."""
-    dst = [d for d in DST_DAYS if min_value <= d <= max_value]
-    plain = st.dates(min_value, max_value)
-    return st.one_of(plain, st.sampled_from(dst)) if dst else plain
+    return st.composite(lambda draw: _day(draw, min_value, max_value))()
 
 
-@st.composite
-def moments(draw, day: dt.date | None = None) -> dt.datetime:
+def _moment(draw, day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, _int(draw, 0, 23), _pick(draw, (0, 1, 30, 59)),
+                       tzinfo=_pick(draw, OFFSETS))
+
+
+def moments(day: dt.date | None = None) -> st.SearchStrategy[dt.datetime]:
     """A moment with its UTC offset (as written in files: ``2020-01-09T14:00+03:00``)."""
-    day = day or draw(days())
-    tz = draw(st.sampled_from(OFFSETS))
-    return dt.datetime(day.year, day.month, day.day, draw(st.integers(0, 23)), draw(st.sampled_from([0, 1, 30, 59])),
-                       tzinfo=tz)
+    return st.composite(lambda draw: _moment(draw, day or _day(draw)))()
 
 
-@st.composite
-def dated(draw, day: dt.date, *, readings_id: str | None = None, spread_days: int = 20) -> Any:
+def _dated(draw, day: dt.date, readings_id: str | None = None, spread_days: int = 20) -> Any:
+    choice = _pick(draw, ["date", "date", "moment", "readings"] if readings_id else ["date", "date", "moment"])
+    if choice == "date":
+        return day
+    if choice == "moment":
+        return _moment(draw, day)
+    readings = []
+    for i in range(_int(draw, 2, 3)):
+        when = day + dt.timedelta(days=_int(draw, 0, spread_days))
+        readings.append(Reading(id=f"r{i}", at=_moment(draw, when) if _chance(draw) else when))
+    chosen = Readings(id=readings_id, use=_pick(draw, [r.id for r in readings]), readings=readings)
+    # as a mapping: the models' Dated discriminator tells readings from a moment by "is it a dict"
+    return chosen.model_dump(by_alias=True, exclude_none=True)
+
+
+def dated(day: dt.date, *, readings_id: str | None = None, spread_days: int = 20) -> st.SearchStrategy[Any]:
     """A ``Dated`` value near ``day``: the date, a moment that day, or readings (if ``readings_id``).
 
     Readings come as the mapping a file would hold, which is what the models accept for them.
     """
-    choice = draw(st.sampled_from(["date", "date", "moment", "readings"] if readings_id else ["date", "date", "moment"]))
-    if choice == "date":
-        return day
-    if choice == "moment":
-        return draw(moments(day))
-    n = draw(st.integers(2, 3))
-    readings = []
-    for i in range(n):
-        when = day + dt.timedelta(days=draw(st.integers(0, spread_days)))
-        at = when if draw(st.booleans()) else draw(moments(when))
-        readings.append(Reading(id=f"r{i}", at=at))
-    chosen = Readings(id=readings_id, use=draw(st.sampled_from([r.id for r in readings])), readings=readings)
-    # as a mapping: the models' Dated discriminator tells readings from a moment by "is it a dict"
-    return chosen.model_dump(by_alias=True, exclude_none=True)
+    return st.composite(lambda draw: _dated(draw, day, readings_id, spread_days))()
 
 
 def _name(pid: str) -> str:
     return pid.replace("-", " ").title() + " forces"
 
 
-@st.composite
-def parties(draw, ids: Iterable[str] = PARTY_IDS) -> dict[str, Party]:
+def _parties(draw, ids: Iterable[str] = PARTY_IDS) -> dict[str, Party]:
+    ids = list(ids)
+    order = _subset(draw, ids, len(ids), len(ids))
+    out: dict[str, Party] = {}
+    for i, pid in enumerate(order):
+        later = order[i + 1:]
+        commands = _subset(draw, later, 1, 2) if later and _chance(draw, 4) else []
+        kind = "listed-group" if pid in LISTED else _pick(draw, ["state", "militia", "opposition", "other"])
+        out[pid] = Party(id=pid, name=_name(pid), kind=kind, aliases=[f"{pid} alias", f"{pid} unit*"],
+                         commands=commands, listed=pid in LISTED)
+    return {pid: out[pid] for pid in ids}
+
+
+def parties(ids: Iterable[str] = PARTY_IDS) -> st.SearchStrategy[dict[str, Party]]:
     """A party registry over ``ids`` (default: the contracts' ids), with aliases and a random command tree.
 
     Each party has a name, an exact alias and a prefix alias (``"<id> unit*"``); the command relation is
     acyclic by construction (a party only commands parties later in a drawn order).
     """
-    ids = list(ids)
-    order = draw(st.permutations(ids))
-    out: dict[str, Party] = {}
-    for i, pid in enumerate(order):
-        later = order[i + 1:]
-        commands: list[str] = []
-        if later and draw(st.integers(0, 3)) == 0:
-            commands = draw(st.lists(st.sampled_from(later), min_size=1, max_size=2, unique=True))
-        out[pid] = Party(id=pid, name=_name(pid), kind="listed-group" if pid in LISTED else
-                         draw(st.sampled_from(["state", "militia", "opposition", "other"])),
-                         aliases=[f"{pid} alias", f"{pid} unit*"], commands=commands, listed=pid in LISTED)
-    return {pid: out[pid] for pid in ids}
+    return st.composite(lambda draw: _parties(draw, ids))()
+
+
+def _actor_name(draw, party: Party) -> str:
+    if not _chance(draw, 2):
+        return party.id
+    exact = [a for a in party.aliases if not a.endswith("*")]
+    units = [a[:-1] + suffix for a in party.aliases if a.endswith("*") for suffix in ("4", "4th Division")]
+    return _pick(draw, [party.name, party.name.upper(), *exact, *(a.title() for a in exact), *units])
 
 
 def actor_names(party: Party) -> st.SearchStrategy[str]:
     """Names an event may give for ``party``: its id, name, an alias in any case, a unit of it."""
-    exact = [a for a in party.aliases if not a.endswith("*")]
-    prefixes = [a[:-1] for a in party.aliases if a.endswith("*")]
-    options = [st.just(party.id), st.just(party.name), st.just(party.name.upper())]
-    options += [st.just(a) for a in exact] + [st.just(a.title()) for a in exact]
-    options += [st.builds(lambda p, n: f"{p}{n}", st.just(p), st.sampled_from(["4", "4th Division", "x"]))
-                for p in prefixes]
-    return st.one_of(st.just(party.id), st.one_of(*options))
+    return st.composite(lambda draw: _actor_name(draw, party))()
 
 
 # -- zones -----------------------------------------------------------------------------------------------
@@ -168,63 +222,64 @@ def _props(zone_id: str, kind: str, precision: float, groups: list[str], **extra
                           sources=["compliance.testing"], **extra)
 
 
-@st.composite
-def zones(draw, min_families: int = 1, max_families: int = 4, *, kinds: Iterable[str] = ("area", "line", "point"),
-          groups: bool = True, taken: bool = True) -> ZoneSet:
-    """A small :class:`ZoneSet` of synthetic zones in Syria, one family per cell of an 80 km grid.
-
-    A family is an ``area`` (a rotated rectangle or a star-shaped, possibly concave polygon), a ``line``
-    (with, sometimes, ``corridor`` zones around it) or a ``point`` (sometimes several, with ``radius``
-    zones around them). Zones are ``zone-<n>``; derived ones ``zone-<n>-band``/``zone-<n>-ring``; some join
-    the groups ``group-a``/``group-b``; some have a ``taken`` date (for ``overrun_zones: lapsed``).
-    """
-    n = draw(st.integers(min_families, max_families))
-    cells = draw(st.lists(st.integers(0, g.CELLS - 1), min_size=n, max_size=n, unique=True))
+def _zones(draw, min_families: int = 1, max_families: int = 4, kinds: Iterable[str] = ("area", "line", "point"),
+           groups: bool = True, taken: bool = True) -> ZoneSet:
+    n = _int(draw, min_families, max_families)
+    cells = _subset(draw, range(g.CELLS), n, n)
     kinds = list(kinds)
     out: dict[str, Zone] = {}
 
     def group_list() -> list[str]:
-        return draw(st.lists(st.sampled_from(["group-a", "group-b"]), max_size=1)) if groups else []
+        return [_pick(draw, ["group-a", "group-b"])] if groups and _chance(draw, 3) else []
 
     def taken_note() -> DatedNote | None:
-        if taken and draw(st.integers(0, 4)) == 0:
-            return DatedNote(date=draw(days(dt.date(2016, 1, 1), dt.date(2022, 12, 31))))
-        return None
+        return DatedNote(date=_day(draw, dt.date(2016, 1, 1), dt.date(2022, 12, 31))) \
+            if taken and _chance(draw, 5) else None
 
     for i, cell in enumerate(cells):
         cx, cy = g.cell_centre(cell)
-        cx += draw(st.integers(-5, 5)) * 1000.0
-        cy += draw(st.integers(-5, 5)) * 1000.0
-        family = draw(st.sampled_from(kinds))
+        cx += _int(draw, -5, 5) * 1000.0
+        cy += _int(draw, -5, 5) * 1000.0
+        family = _pick(draw, kinds)
         zid = f"zone-{i}"
-        precision = draw(st.sampled_from(ZONE_PRECISIONS_KM))
+        precision = _pick(draw, ZONE_PRECISIONS_KM)
         if family == "area":
-            if draw(st.booleans()):
-                shape = g.rectangle(cx, cy, draw(st.integers(8, 15)), draw(st.integers(8, 15)),
-                                    draw(st.integers(0, 89)) * 3.14159265 / 180)
+            if _chance(draw):
+                shape = g.star(cx, cy, [float(_int(draw, 6, 15)) for _ in range(_int(draw, 5, 9))],
+                               math.radians(_int(draw, 0, 90)))
             else:
-                radii = draw(st.lists(st.integers(6, 15), min_size=5, max_size=9))
-                shape = g.star(cx, cy, [float(r) for r in radii], draw(st.integers(0, 90)) * 0.0174533)
+                shape = g.rectangle(cx, cy, _int(draw, 8, 15), _int(draw, 8, 15), math.radians(_int(draw, 0, 89)))
             out[zid] = Zone(_props(zid, "area", precision, group_list(), taken=taken_note()), g.to_wgs84(shape),
                             "generated.geojson")
             continue
         if family == "line":
-            offsets = draw(st.lists(st.integers(-6, 6), min_size=2, max_size=4))
-            shape = g.polyline(cx, cy, draw(st.integers(6, 18)), [float(o) for o in offsets],
-                               draw(st.integers(0, 179)) * 0.0174533)
+            shape = g.polyline(cx, cy, _int(draw, 6, 18), [float(_int(draw, -6, 6)) for _ in range(_int(draw, 2, 4))],
+                               math.radians(_int(draw, 0, 179)))
         else:
-            spots = draw(st.lists(st.tuples(st.integers(-6, 6), st.integers(-6, 6)), min_size=1, max_size=3,
-                                  unique=True))
-            shape = g.points(cx, cy, [(float(a), float(b)) for a, b in spots])
+            spots = sorted({(float(_int(draw, -6, 6)), float(_int(draw, -6, 6))) for _ in range(_int(draw, 1, 3))})
+            shape = g.points(cx, cy, spots)
         out[zid] = Zone(_props(zid, family, precision, group_list()), g.to_wgs84(shape), "generated.geojson")
         derived = "corridor" if family == "line" else "radius"
-        for j in range(draw(st.integers(0, 2))):
-            distance = float(draw(st.integers(2, 8)))
+        for j in range(_int(draw, 0, 2)):
+            distance = float(_int(draw, 2, 8))
             did = f"{zid}-{'band' if derived == 'corridor' else 'ring'}{j}"
             drawn = g.to_wgs84(shape.buffer(distance * 1000, quad_segs=8))
-            out[did] = Zone(_props(did, derived, draw(st.sampled_from(ZONE_PRECISIONS_KM)), group_list(),
-                                   of=zid, distance_km=distance, taken=taken_note()), drawn, "generated.geojson")
+            out[did] = Zone(_props(did, derived, _pick(draw, ZONE_PRECISIONS_KM), group_list(), of=zid,
+                                   distance_km=distance, taken=taken_note()), drawn, "generated.geojson")
     return ZoneSet(out)
+
+
+def zones(min_families: int = 1, max_families: int = 4, *, kinds: Iterable[str] = ("area", "line", "point"),
+          groups: bool = True, taken: bool = True) -> st.SearchStrategy[ZoneSet]:
+    """A small :class:`ZoneSet` of synthetic zones in Syria, one family per cell of an 80 km grid.
+
+    A family is an ``area`` (a rotated rectangle or a star-shaped, possibly concave polygon), a ``line``
+    (with, sometimes, ``corridor`` zones around it) or a ``point`` (or several, with, sometimes, ``radius``
+    zones around them). Zones are ``zone-<n>``, derived ones ``zone-<n>-band<j>``/``zone-<n>-ring<j>``;
+    some join the groups ``group-a``/``group-b``; some have a ``taken`` date (for ``overrun_zones: lapsed``).
+    Families never come within 20 km of each other.
+    """
+    return st.composite(lambda draw: _zones(draw, min_families, max_families, kinds, groups, taken))()
 
 
 def zone(zone_id: str = "zone-0", kind: str = "area") -> st.SearchStrategy[Zone]:
@@ -242,37 +297,45 @@ def zone_refs(zs: ZoneSet) -> list[str]:
 # -- rules, clauses, agreements --------------------------------------------------------------------------
 
 
-@st.composite
-def conducts(draw, party_ids: Iterable[str] = PARTY_IDS, *, allow_empty: bool = True) -> Conduct:
+def _conduct(draw, party_ids: list[str], allow_empty: bool = True) -> Conduct:
+    return Conduct(actions=_subset(draw, v.ACTIONS, 0 if allow_empty else 1, 3),
+                   weapons=_subset(draw, v.WEAPONS, 1, 2) if _chance(draw) else [],
+                   targets=_subset(draw, v.TARGET_TYPES, 1, 2) if _chance(draw) else [],
+                   target_parties=_subset(draw, party_ids, 1, 2) if party_ids and _chance(draw, 4) else [])
+
+
+def conducts(party_ids: Iterable[str] = PARTY_IDS, *, allow_empty: bool = True) -> st.SearchStrategy[Conduct]:
     """Conduct: a few actions, sometimes weapons, target types and target parties (each "any of")."""
-    party_ids = sorted(party_ids)
-    actions = draw(st.lists(st.sampled_from(v.ACTIONS), min_size=0 if allow_empty else 1, max_size=3, unique=True))
-    weapons = draw(st.lists(st.sampled_from(v.WEAPONS), max_size=2, unique=True)) if draw(st.booleans()) else []
-    targets = draw(st.lists(st.sampled_from(v.TARGET_TYPES), max_size=2, unique=True)) if draw(st.booleans()) else []
-    tparties = (draw(st.lists(st.sampled_from(party_ids), max_size=2, unique=True))
-                if party_ids and draw(st.integers(0, 3)) == 0 else [])
-    return Conduct(actions=actions, weapons=weapons, targets=targets, target_parties=tparties)
+    return st.composite(lambda draw: _conduct(draw, sorted(party_ids), allow_empty))()
 
 
-@st.composite
-def wheres(draw, zs: ZoneSet) -> Where:
-    """Place conditions over the zones and groups of ``zs`` (often none)."""
+def _where(draw, zs: ZoneSet) -> Where:
     refs = zone_refs(zs)
-    if not refs or draw(st.integers(0, 3)) == 0:
+    if not refs or _chance(draw, 4):
         return Where()
-    inside = draw(st.lists(st.sampled_from(refs), max_size=2, unique=True))
+    if _chance(draw, 4):  # anything, however incoherent (a place no event can satisfy is a fine rule too)
+        near = refs
+    else:  # mostly one family: a zone, the corridors or radii around it, their groups
+        family = _pick(draw, sorted({z.split("-")[1] for z in zs.zones}))
+        members = [z for z in zs.zones if z.split("-")[1] == family]
+        near = sorted({*members, *(grp for z in members for grp in zs.zones[z].props.groups)})
+    inside = _subset(draw, near, 0, 2)
     within = None
-    if draw(st.integers(0, 2)) == 0:
-        within = WithinKm(km=float(draw(st.sampled_from([1, 2, 3, 5, 8, 10]))),
-                          of=draw(st.lists(st.sampled_from(refs), min_size=1, max_size=2, unique=True)))
-    rest = [r for r in refs if r not in inside]
-    outside = draw(st.lists(st.sampled_from(rest), max_size=1)) if rest and draw(st.integers(0, 3)) == 0 else []
+    if _chance(draw, 3):
+        within = WithinKm(km=float(_pick(draw, [1, 2, 3, 5, 8, 10])), of=_subset(draw, near, 1, 2))
+    rest = [r for r in (near if _chance(draw) else refs) if r not in inside]
+    outside = _subset(draw, rest, 1, 1) if rest and _chance(draw, 4) else []
     return Where(inside=inside, within_km=within, outside=outside)
+
+
+def wheres(zs: ZoneSet) -> st.SearchStrategy[Where]:
+    """Place conditions over the zones and groups of ``zs`` (often none)."""
+    return st.composite(lambda draw: _where(draw, zs))()
 
 
 @dataclass
 class _Ids:
-    """Counters for ids unique within one agreement (readings, exemptions)."""
+    """Counters for ids unique within one agreement (readings)."""
 
     readings: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -281,64 +344,65 @@ class _Ids:
 
 
 def _binds(draw, party_ids: list[str], roles: dict[str, tuple[int, int]]) -> list[Binding]:
-    out: list[Binding] = []
-    for role, (low, high) in roles.items():
-        for pid in draw(st.lists(st.sampled_from(party_ids), min_size=low, max_size=high, unique=True)):
-            out.append(Binding(party=pid, as_=role))
-    return out
+    return [Binding(party=pid, as_=role) for role, (low, high) in roles.items()
+            for pid in _subset(draw, party_ids, low, high)]
 
 
-@st.composite
-def clauses(draw, clause_id: str = "c1", *, party_ids: Iterable[str] = PARTY_IDS, zs: ZoneSet | None = None,
-            in_force: dt.date = dt.date(2018, 1, 1), kinds: Iterable[str] = RULE_KINDS,
-            _ids: _Ids | None = None) -> Clause:
-    """One clause of a kind in ``kinds``, with bindings that suit it and dates after ``in_force``."""
-    ids = _ids or _Ids()
-    party_ids = sorted(party_ids)
-    zs = zs if zs is not None else ZoneSet()
-    kind = draw(st.sampled_from(list(kinds)))
+def _clause(draw, clause_id: str, party_ids: list[str], zs: ZoneSet, in_force: dt.date, kinds: list[str],
+            ids: _Ids) -> Clause:
+    kind = _pick(draw, kinds)
 
     def later(low: int, high: int, base: dt.date = in_force) -> dt.date:
-        return base + dt.timedelta(days=draw(st.integers(low, high)))
+        return base + dt.timedelta(days=_int(draw, low, high))
 
-    def maybe_dated(low: int, high: int, base: dt.date = in_force) -> Any:
-        return draw(dated(later(low, high, base), readings_id=ids.reading() if draw(st.integers(0, 5)) == 0 else None))
+    def maybe_dated(day: dt.date) -> Any:
+        return _dated(draw, day, ids.reading() if _chance(draw, 6) else None)
 
-    where = draw(wheres(zs)) if kind != "none" else None
-    if kind == "prohibition":
+    def when() -> When:
         start = later(0, 200)
-        when = When(**{"from": draw(dated(start)) if draw(st.booleans()) else None,
-                       "until": maybe_dated(2, 700, start) if draw(st.booleans()) else None})
-        rule: Any = Prohibition(kind="prohibition", conduct=draw(conducts(party_ids)), where=where, when=when)
+        return When(**{"from": _dated(draw, start) if _chance(draw) else None,
+                       "until": maybe_dated(later(2, 700, start)) if _chance(draw) else None})
+
+    where = _where(draw, zs) if kind != "none" else Where()
+    rule: Any
+    if kind == "prohibition":
+        rule = Prohibition(kind="prohibition", conduct=_conduct(draw, party_ids), where=where, when=when())
         binds = _binds(draw, party_ids, {"actor": (1, 3), "guarantor": (0, 2)})
     elif kind == "prevent":
-        start = later(0, 200)
-        when = When(**{"from": draw(dated(start)) if draw(st.booleans()) else None,
-                       "until": maybe_dated(2, 700, start) if draw(st.booleans()) else None})
-        rule = Prevent(kind="prevent", conduct=draw(conducts(party_ids)), where=where, when=when,
-                       by=draw(st.lists(st.sampled_from(party_ids), min_size=1, max_size=3, unique=True)))
+        rule = Prevent(kind="prevent", conduct=_conduct(draw, party_ids), where=where, when=when(),
+                       by=_subset(draw, party_ids, 1, 3))
         binds = _binds(draw, party_ids, {"obligor": (0, 2)})
     elif kind == "deadline":
-        deadline_day = later(1, 300)
-        deadline = draw(dated(deadline_day, readings_id=ids.reading() if draw(st.integers(0, 4)) == 0 else None))
-        rule = Deadline(kind="deadline", deadline=deadline, evidence=draw(conducts(party_ids)),
-                        by=draw(st.lists(st.sampled_from(party_ids), max_size=2, unique=True)), where=where,
-                        until=maybe_dated(30, 600, deadline_day) if draw(st.booleans()) else None)
+        day = later(1, 300)
+        rule = Deadline(kind="deadline", deadline=maybe_dated(day), evidence=_conduct(draw, party_ids),
+                        by=_subset(draw, party_ids, 0, 2), where=where,
+                        until=maybe_dated(later(30, 600, day)) if _chance(draw) else None)
         binds = _binds(draw, party_ids, {"actor": (0, 2), "obligor": (0, 2), "guarantor": (0, 1)})
     elif kind == "result":
-        rule = Result(kind="result", deadline=maybe_dated(5, 400), fulfilled_by=draw(conducts(party_ids)),
-                      by=draw(st.lists(st.sampled_from(party_ids), max_size=2, unique=True)), where=where,
-                      **{"from": draw(dated(in_force)) if draw(st.integers(0, 3)) == 0 else None})
+        rule = Result(kind="result", deadline=maybe_dated(later(5, 400)), fulfilled_by=_conduct(draw, party_ids),
+                      by=_subset(draw, party_ids, 0, 2), where=where,
+                      **{"from": _dated(draw, later(0, 3)) if _chance(draw, 4) else None})
         binds = _binds(draw, party_ids, {"obligor": (1, 2)})
     else:
         rule = NoRule(kind="none")
         binds = []
-    if kind != "none" and draw(st.integers(0, 4)) == 0:  # a binding the kind does not use
-        binds += _binds(draw, party_ids, {draw(st.sampled_from(v.ROLES)): (1, 1)})
+    if kind != "none" and _chance(draw, 5):  # a binding the kind does not use
+        binds += _binds(draw, party_ids, {_pick(draw, v.ROLES): (1, 1)})
     seen: set[tuple[str, str]] = set()
-    binds = [b for b in binds if (b.party, b.as_) not in seen and not seen.add((b.party, b.as_))]
-    return Clause(id=clause_id, article=clause_id.removeprefix("c"), text=f"Generated {kind} clause.",
-                  sources=[SOURCE], checkable=kind != "none", binds=binds, rule=rule)
+    unique = []
+    for b in binds:
+        if (b.party, b.as_) not in seen:
+            seen.add((b.party, b.as_))
+            unique.append(b)
+    return Clause(id=clause_id, article=clause_id.removeprefix("c") or clause_id, text=f"Generated {kind} clause.",
+                  sources=[SOURCE], checkable=kind != "none", binds=unique, rule=rule)
+
+
+def clauses(clause_id: str = "c1", *, party_ids: Iterable[str] = PARTY_IDS, zs: ZoneSet | None = None,
+            in_force: dt.date = dt.date(2018, 1, 1), kinds: Iterable[str] = RULE_KINDS) -> st.SearchStrategy[Clause]:
+    """One clause of a kind in ``kinds``, with bindings that suit it and dates after ``in_force``."""
+    return st.composite(lambda draw: _clause(draw, clause_id, sorted(party_ids), zs if zs is not None else ZoneSet(),
+                                             in_force, list(kinds), _Ids()))()
 
 
 def _conduct_values(clause: Clause) -> Conduct | None:
@@ -346,88 +410,96 @@ def _conduct_values(clause: Clause) -> Conduct | None:
     return getattr(rule, "conduct", None) or getattr(rule, "evidence", None) or getattr(rule, "fulfilled_by", None)
 
 
-@st.composite
-def conditions(draw, party_ids: Iterable[str] = PARTY_IDS, near: Conduct | None = None) -> Condition:
-    """An exemption's condition; with ``near``, its lists overlap that conduct's (so it can apply)."""
-    party_ids = sorted(party_ids)
+def _condition(draw, party_ids: list[str], near: Conduct | None) -> Condition:
+    near = near or Conduct()
 
     def pick(pool: Iterable[str], hint: Iterable[str]) -> list[str]:
-        pool = list(pool)
         hint = list(hint)
-        source = hint if hint and draw(st.booleans()) else pool
-        return draw(st.lists(st.sampled_from(source), max_size=2, unique=True)) if draw(st.booleans()) else []
+        return _subset(draw, hint if hint and _chance(draw) else pool, 1, 2) if _chance(draw) else []
 
-    near = near or Conduct()
-    return Condition(actors=pick(party_ids, []) if draw(st.integers(0, 3)) == 0 else [],
-                     actions=pick(v.ACTIONS, near.actions) if draw(st.integers(0, 2)) == 0 else [],
-                     weapons=pick(v.WEAPONS, near.weapons) if draw(st.integers(0, 2)) == 0 else [],
+    cond = Condition(actors=pick(party_ids, []) if _chance(draw, 4) else [],
+                     actions=pick(v.ACTIONS, near.actions) if _chance(draw, 3) else [],
+                     weapons=pick(v.WEAPONS, near.weapons) if _chance(draw, 3) else [],
                      target_types=pick(v.TARGET_TYPES, near.targets),
                      target_parties=pick(party_ids, near.target_parties or sorted(LISTED & set(party_ids))))
+    if cond == Condition() and not _chance(draw, 10):  # an empty condition always applies: keep it rare
+        cond = Condition(target_parties=_subset(draw, sorted(LISTED & set(party_ids)) or party_ids, 1, 2))
+    return cond
 
 
-@st.composite
-def exemptions(draw, exemption_id: str, targets: list[str], *, party_ids: Iterable[str] = PARTY_IDS,
-               near: Conduct | None = None, effect: str | None = None, readings_id: str | None = None) -> Exemption:
-    """An exemption overriding some of ``targets`` (clause or earlier exemption ids)."""
-    party_ids = sorted(party_ids)
-    overrides = draw(st.lists(st.sampled_from(targets), min_size=1, max_size=2, unique=True))
+def conditions(party_ids: Iterable[str] = PARTY_IDS, near: Conduct | None = None) -> st.SearchStrategy[Condition]:
+    """An exemption's condition; with ``near``, its lists often overlap that conduct's (so it can apply)."""
+    return st.composite(lambda draw: _condition(draw, sorted(party_ids), near))()
+
+
+def _exemption(draw, exemption_id: str, targets: list[str], party_ids: list[str], near: Conduct | None,
+               effect: str | None, readings_id: str | None) -> Exemption:
+    overrides = _subset(draw, targets, 1, 2)
     scope = None
-    if readings_id and draw(st.integers(0, 2)) == 0:
-        options = [ScopeOption(id=f"o{i}", **{"if": draw(conditions(party_ids, near))})
-                   for i in range(draw(st.integers(2, 3)))]
-        scope = ScopeReadings(id=readings_id, use=draw(st.sampled_from([o.id for o in options])), options=options)
+    if readings_id and _chance(draw, 3):
+        options = [ScopeOption(id=f"o{i}", **{"if": _condition(draw, party_ids, near)})
+                   for i in range(_int(draw, 2, 3))]
+        scope = ScopeReadings(id=readings_id, use=_pick(draw, [o.id for o in options]), options=options)
     return Exemption(id=exemption_id, text=f"Generated exemption {exemption_id}.", sources=[SOURCE],
-                     overrides=overrides, effect=effect or draw(st.sampled_from(["exempt", "exempt", "breach"])),
-                     readings=scope, **{"if": draw(conditions(party_ids, near))})
+                     overrides=overrides, effect=effect or _pick(draw, ["exempt", "exempt", "breach"]),
+                     readings=scope, **{"if": _condition(draw, party_ids, near)})
 
 
-@st.composite
-def agreements(draw, agreement_id: str = "agr-0", *, party_ids: Iterable[str] = PARTY_IDS, zs: ZoneSet | None = None,
-               min_clauses: int = 1, max_clauses: int = 4, kinds: Iterable[str] = RULE_KINDS,
-               max_exemptions: int = 3) -> Agreement:
-    """A small agreement: clauses of ``kinds``, guarantees, and exemptions whose overrides form no cycle.
+def exemptions(exemption_id: str, targets: list[str], *, party_ids: Iterable[str] = PARTY_IDS,
+               near: Conduct | None = None, effect: str | None = None,
+               readings_id: str | None = None) -> st.SearchStrategy[Exemption]:
+    """An exemption overriding one or two of ``targets`` (clause or earlier exemption ids)."""
+    return st.composite(lambda draw: _exemption(draw, exemption_id, targets, sorted(party_ids), near, effect,
+                                                readings_id))()
 
-    Dates lie in 2016-2021; ``in_force``, ``until`` and clause dates are sometimes moments with an offset
-    or contested readings. Exemption ``i`` may override clauses and exemptions ``< i`` only.
-    """
-    party_ids = sorted(party_ids)
-    zs = zs if zs is not None else ZoneSet()
+
+def _agreement(draw, agreement_id: str, party_ids: list[str], zs: ZoneSet, min_clauses: int, max_clauses: int,
+               kinds: list[str], max_exemptions: int) -> Agreement:
     ids = _Ids()
-    in_force_day = draw(days(dt.date(2016, 1, 1), dt.date(2021, 12, 31)))
-    in_force = draw(dated(in_force_day, readings_id=ids.reading() if draw(st.integers(0, 4)) == 0 else None,
-                          spread_days=5))
+    in_force_day = _day(draw, dt.date(2016, 1, 1), dt.date(2021, 12, 31))
+    in_force = _dated(draw, in_force_day, ids.reading() if _chance(draw, 5) else None, spread_days=5)
     until = None
-    if draw(st.booleans()):
-        until = draw(dated(in_force_day + dt.timedelta(days=draw(st.integers(60, 1500))),
-                           readings_id=ids.reading() if draw(st.integers(0, 4)) == 0 else None))
-    kinds = list(kinds)
-    n = draw(st.integers(min_clauses, max_clauses))
-    clause_list = [draw(clauses(f"c{i + 1}", party_ids=party_ids, zs=zs, in_force=in_force_day, kinds=kinds,
-                                _ids=ids)) for i in range(n)]
+    if _chance(draw):
+        until = _dated(draw, in_force_day + dt.timedelta(days=_int(draw, 60, 1500)),
+                       ids.reading() if _chance(draw, 5) else None)
+    clause_list = [_clause(draw, f"c{i + 1}", party_ids, zs, in_force_day, kinds, ids)
+                   for i in range(_int(draw, min_clauses, max_clauses))]
     checkable = [c for c in clause_list if c.rule.kind != "none"]
     exemption_list: list[Exemption] = []
     if checkable:
-        for i in range(draw(st.integers(0, max_exemptions))):
+        for i in range(_int(draw, 0, max_exemptions)):
             targets = [c.id for c in checkable] + [e.id for e in exemption_list]
-            near = _conduct_values(draw(st.sampled_from(checkable)))
-            exemption_list.append(draw(exemptions(f"x{i + 1}", targets, party_ids=party_ids, near=near,
-                                                  readings_id=ids.reading())))
+            near = _conduct_values(_pick(draw, checkable))
+            exemption_list.append(_exemption(draw, f"x{i + 1}", targets, party_ids, near, None, ids.reading()))
     if exemption_list:  # clauses that list exemptions (which then may override them)
         ex_ids = [e.id for e in exemption_list]
-        clause_list = [c.model_copy(update={"exemptions": draw(st.lists(st.sampled_from(ex_ids), max_size=2,
-                                                                                   unique=True))})
-                       if c.rule.kind != "none" and draw(st.booleans()) else c for c in clause_list]
-    guarantees = []
-    for _ in range(draw(st.integers(0, 3))):
-        guarantees.append(Guarantee(guarantor=draw(st.sampled_from(party_ids)),
-                                    parties=draw(st.lists(st.sampled_from(party_ids), min_size=1, max_size=3,
-                                                          unique=True))))
-    signatories = [Signatory(party=p, role=draw(st.sampled_from(["guarantor", "party"])))
-                   for p in draw(st.lists(st.sampled_from(party_ids), min_size=1, max_size=3, unique=True))]
+        clause_list = [c.model_copy(update={"exemptions": _subset(draw, ex_ids, 1, 2)})
+                       if c.rule.kind != "none" and _chance(draw) else c for c in clause_list]
+    guarantors = sorted({b.party for c in clause_list for b in c.binds if b.as_ == "guarantor"}) or party_ids
+    actors = sorted({b.party for c in clause_list for b in c.binds if b.as_ == "actor"}) or party_ids
+    guarantees = [Guarantee(guarantor=_pick(draw, party_ids if _chance(draw, 4) else guarantors),
+                            parties=_subset(draw, actors if not _chance(draw, 4) else party_ids, 1, 3))
+                  for _ in range(_int(draw, 0, 3))]
+    signatories = [Signatory(party=p, role=_pick(draw, ["guarantor", "party"]))
+                   for p in _subset(draw, party_ids, 1, 3)]
     used = sorted({r for c in clause_list for r in _refs(c)})
     return Agreement(id=agreement_id, title=f"Generated agreement {agreement_id}", signed=Signed(date=in_force_day),
                      in_force=in_force, until=until, signatories=signatories, sources=[SOURCE], zones=used,
                      guarantees=guarantees, exemptions=exemption_list, clauses=clause_list)
+
+
+def agreements(agreement_id: str = "agr-0", *, party_ids: Iterable[str] = PARTY_IDS, zs: ZoneSet | None = None,
+               min_clauses: int = 1, max_clauses: int = 4, kinds: Iterable[str] = RULE_KINDS,
+               max_exemptions: int = 3) -> st.SearchStrategy[Agreement]:
+    """A small agreement: clauses of ``kinds``, guarantees, and exemptions whose overrides form no cycle.
+
+    Dates lie in 2016-2025; ``in_force``, ``until`` and clause dates are sometimes moments with an offset
+    or contested readings. Exemption ``x<i>`` may override clauses and exemptions ``x<j>``, ``j < i``, only.
+    Pass the zone set ``zs`` the clauses may name (default: none, so no place conditions).
+    """
+    return st.composite(lambda draw: _agreement(draw, agreement_id, sorted(party_ids),
+                                                zs if zs is not None else ZoneSet(), min_clauses, max_clauses,
+                                                list(kinds), max_exemptions))()
 
 
 def _refs(clause: Clause) -> list[str]:
@@ -458,32 +530,42 @@ def reading_choices(agreement_list: Iterable[Agreement]) -> dict[str, list[str]]
     return out
 
 
-@st.composite
-def profiles(draw, agreement_list: Iterable[Agreement] = (), *, min_attribution: str | None = None) -> Profile:
-    """An interpretation profile choosing among the readings of ``agreement_list``."""
+def _profile(draw, agreement_list: Iterable[Agreement], min_attribution: str | None = None) -> Profile:
     choices = reading_choices(agreement_list)
-    readings = {key: draw(st.sampled_from(options)) for key, options in sorted(choices.items()) if draw(st.booleans())}
-    return Profile(id="generated", min_attribution=min_attribution or draw(st.sampled_from(v.ATTRIBUTION)),
-                   guarantors_answer=draw(st.booleans()), overrun_zones=draw(st.sampled_from(["protected", "lapsed"])),
+    readings = {key: _pick(draw, options) for key, options in sorted(choices.items()) if _chance(draw)}
+    return Profile(id="generated", min_attribution=min_attribution or _pick(draw, v.ATTRIBUTION),
+                   guarantors_answer=not _chance(draw, 3), overrun_zones=_pick(draw, ["protected", "lapsed"]),
                    readings=readings)
 
 
-@st.composite
-def terms(draw, min_agreements: int = 1, max_agreements: int = 2, *, kinds: Iterable[str] = RULE_KINDS,
-          max_clauses: int = 4, max_exemptions: int = 3, zone_families: tuple[int, int] = (1, 4)) -> Terms:
+def profiles(agreement_list: Iterable[Agreement] = (), *,
+             min_attribution: str | None = None) -> st.SearchStrategy[Profile]:
+    """An interpretation profile choosing among the readings of ``agreement_list``."""
+    agreement_list = list(agreement_list)
+    return st.composite(lambda draw: _profile(draw, agreement_list, min_attribution))()
+
+
+def _terms(draw, min_agreements: int, max_agreements: int, kinds: list[str], max_clauses: int, max_exemptions: int,
+           zone_families: tuple[int, int]) -> Terms:
+    registry = _parties(draw)
+    zs = _zones(draw, *zone_families)
+    party_ids = sorted(registry)
+    agreement_list = [_agreement(draw, f"agr-{i}", party_ids, zs, 1, max_clauses, kinds, max_exemptions)
+                      for i in range(_int(draw, min_agreements, max_agreements))]
+    profile = _profile(draw, agreement_list)
+    return Terms(parties=registry, agreements={a.id: a for a in agreement_list}, zones=zs,
+                 profiles={profile.id: profile})
+
+
+def terms(min_agreements: int = 1, max_agreements: int = 2, *, kinds: Iterable[str] = RULE_KINDS,
+          max_clauses: int = 4, max_exemptions: int = 3,
+          zone_families: tuple[int, int] = (1, 4)) -> st.SearchStrategy[Terms]:
     """Whole terms ready for :func:`compliance.engine.evaluate.evaluate`: parties, zones, agreements, a profile.
 
     The profile drawn is ``terms.profiles["generated"]``.
     """
-    registry = draw(parties())
-    zs = draw(zones(*zone_families))
-    kinds = list(kinds)
-    agreement_list = [draw(agreements(f"agr-{i}", party_ids=registry, zs=zs, max_clauses=max_clauses, kinds=kinds,
-                                      max_exemptions=max_exemptions))
-                      for i in range(draw(st.integers(min_agreements, max_agreements)))]
-    profile = draw(profiles(agreement_list))
-    return Terms(parties=registry, agreements={a.id: a for a in agreement_list}, zones=zs,
-                 profiles={profile.id: profile})
+    return st.composite(lambda draw: _terms(draw, min_agreements, max_agreements, list(kinds), max_clauses,
+                                            max_exemptions, zone_families))()
 
 
 # -- events ----------------------------------------------------------------------------------------------
@@ -497,6 +579,7 @@ def clause_of(terms_: Terms, key: str) -> tuple[Agreement, Clause]:
 
 
 def checkable_keys(terms_: Terms, kinds: Iterable[str] = ("prohibition", "deadline", "result", "prevent")) -> list[str]:
+    """The ``"<agreement>/<clause>"`` keys of the clauses of ``kinds``."""
     kinds = set(kinds)
     return [f"{a.id}/{c.id}" for a in terms_.agreements.values() for c in a.clauses if c.rule.kind in kinds]
 
@@ -541,54 +624,31 @@ def condition_of(agreement: Agreement, exemption: Exemption, profile: Profile | 
     return next((o.if_ for o in exemption.readings.options if o.id == choice), exemption.if_)
 
 
+def _ordered(options: Iterable[Any]) -> list[Any]:
+    return sorted(options, key=lambda x: (x is None, str(x)))
+
+
 @dataclass
 class _Draft:
-    """The sets each field of an event may still take; constraints narrow them, then values are drawn."""
+    """The values each field of an event may still take; constraints narrow them, then values are drawn."""
 
     actors: set[str | None]
+    target_parties: set[str | None]
     actions: set[str] = field(default_factory=lambda: set(v.ACTIONS))
     weapons_any: list[set[str]] = field(default_factory=list)
     weapons_none: set[str] = field(default_factory=set)
     targets: set[str | None] = field(default_factory=lambda: {*v.TARGET_TYPES, None})
-    target_parties: set[str | None] = field(default_factory=set)
+    impossible: bool = False
 
     def consistent(self) -> bool:
-        return bool(self.actors and self.actions and self.targets and self.target_parties
-                    and all(s - self.weapons_none for s in self.weapons_any))
-
-    def negate(self, draw, cond: Condition, registry: dict[str, Party]) -> None:
-        """Make the event fail ``cond`` on one key (chosen among those that can still fail)."""
-        options = []
-        if cond.actions and self.actions - set(cond.actions):
-            options.append("actions")
-        if cond.weapons:
-            options.append("weapons")
-        if cond.target_types and self.targets - set(cond.target_types):
-            options.append("target_types")
-        if cond.target_parties and self.target_parties - set(cond.target_parties):
-            options.append("target_parties")
-        if cond.actors and {a for a in self.actors if not answers_for(registry, a, cond.actors)}:
-            options.append("actors")
-        if not options:
-            self.actors = set()  # cannot fail it: mark inconsistent
-            return
-        key = draw(st.sampled_from(options))
-        if key == "actions":
-            self.actions -= set(cond.actions)
-        elif key == "weapons":
-            self.weapons_none |= set(cond.weapons)
-        elif key == "target_types":
-            self.targets -= set(cond.target_types)
-        elif key == "target_parties":
-            self.target_parties -= set(cond.target_parties)
-        else:
-            self.actors = {a for a in self.actors if not answers_for(registry, a, cond.actors)}
+        return not self.impossible and bool(self.actors and self.actions and self.targets and self.target_parties
+                                            and all(s - self.weapons_none for s in self.weapons_any))
 
     def meet(self, cond: Conduct | Condition, registry: dict[str, Party]) -> None:
-        actions = cond.actions
+        """Make the event meet ``cond`` (every key given, each list "any of")."""
         targets = cond.targets if isinstance(cond, Conduct) else cond.target_types
-        if actions:
-            self.actions &= set(actions)
+        if cond.actions:
+            self.actions &= set(cond.actions)
         if cond.weapons:
             self.weapons_any.append(set(cond.weapons))
         if targets:
@@ -599,23 +659,38 @@ class _Draft:
         if actors:
             self.actors = {a for a in self.actors if answers_for(registry, a, actors)}
 
-    def violate(self, draw, conduct: Conduct) -> None:
-        options = [k for k in ("actions", "weapons", "targets", "target_parties") if getattr(conduct, k)]
+    def fail(self, draw, cond: Conduct | Condition, registry: dict[str, Party]) -> None:
+        """Make the event fail ``cond`` on one key, among those that can still fail."""
+        targets = cond.targets if isinstance(cond, Conduct) else cond.target_types
+        actors = getattr(cond, "actors", None) or []
+        options = []
+        if cond.actions and self.actions - set(cond.actions):
+            options.append("actions")
+        if cond.weapons and all(s - self.weapons_none - set(cond.weapons) for s in self.weapons_any):
+            options.append("weapons")
+        if targets and self.targets - set(targets):
+            options.append("targets")
+        if cond.target_parties and self.target_parties - set(cond.target_parties):
+            options.append("target_parties")
+        if actors and {a for a in self.actors if not answers_for(registry, a, actors)}:
+            options.append("actors")
         if not options:
-            self.actors = set()
+            self.impossible = True
             return
-        key = draw(st.sampled_from(options))
+        key = _pick(draw, options)
         if key == "actions":
-            self.actions -= set(conduct.actions)
+            self.actions -= set(cond.actions)
         elif key == "weapons":
-            self.weapons_none |= set(conduct.weapons)
+            self.weapons_none |= set(cond.weapons)
         elif key == "targets":
-            self.targets -= set(conduct.targets)
+            self.targets -= set(targets)
+        elif key == "target_parties":
+            self.target_parties -= set(cond.target_parties)
         else:
-            self.target_parties -= set(conduct.target_parties)
+            self.actors = {a for a in self.actors if not answers_for(registry, a, actors)}
 
 
-def _bound_for(clause: Clause) -> set[str] | None:
+def _watched(clause: Clause) -> set[str] | None:
     """The parties whose conduct a clause looks at (``None``: anyone's)."""
     rule = clause.rule
     roles: dict[str, set[str]] = {"actor": set(), "guarantor": set(), "obligor": set()}
@@ -629,130 +704,141 @@ def _bound_for(clause: Clause) -> set[str] | None:
     return set(by) if by else None
 
 
-def _pick_set(draw, options: set) -> Any:
-    return draw(st.sampled_from(sorted(options, key=lambda x: (x is None, str(x)))))
+def _near(draw, high: int) -> int:
+    """0 or 1 often (the boundary and the day after it), else anything up to ``high``."""
+    k = _int(draw, 0, 3)
+    return k if k < 2 else _int(draw, 0, high)
 
 
 def _times(draw, window: Window | None, timing: str | None) -> tuple[Any, Any] | None:
     """``(date, date_end)`` placed ``timing`` relative to ``window``, or ``None`` if impossible."""
     if timing is None or window is None:
-        day = draw(days())
-        if window is not None and window.start is not None and draw(st.booleans()):
-            day = local_day(window.start) + dt.timedelta(days=draw(st.integers(-3, 3)))
-        return (day, None) if draw(st.integers(0, 3)) else (draw(moments(day)), None)
-    bias = st.one_of(st.just(0), st.just(1), st.integers(0, 400))
-    form = draw(st.sampled_from(["day", "day", "span", "moment"]))
+        day = _day(draw)
+        if window is not None and window.start is not None and _chance(draw):
+            day = local_day(window.start) + dt.timedelta(days=_int(draw, -3, 3))
+        return (_moment(draw, day), None) if _chance(draw, 4) else (day, None)
+    form = _pick(draw, ["day", "day", "span", "moment"])
+    offset = _pick(draw, OFFSETS)
     if timing == "inside":
-        first = window.first_full_day() or (window.last_full_day() or LAST_DAY) - dt.timedelta(days=800)
-        last = window.last_full_day() or first + dt.timedelta(days=800)
+        first = window.first_full_day()
+        last = window.last_full_day()
+        first = first or (last or LAST_DAY) - dt.timedelta(days=800)
+        last = last or first + dt.timedelta(days=800)
         if form == "moment":
             start = window.start or local_midnight(first)
             end = window.end or local_midnight(last)
             seconds = int((end - start).total_seconds()) - 1
             if seconds < 0:
                 return None
-            k = draw(st.one_of(st.just(0), st.just(seconds), st.integers(0, seconds)))
-            at = start + dt.timedelta(seconds=k)
-            return at.astimezone(draw(st.sampled_from(OFFSETS))), None
+            k = _pick(draw, [0, seconds, _int(draw, 0, seconds)])
+            return (start + dt.timedelta(seconds=k)).astimezone(offset), None
         if first > last:
             return None
         n = (last - first).days
-        if draw(st.booleans()):
-            day = first + dt.timedelta(days=min(draw(bias), n))
-        else:
-            day = last - dt.timedelta(days=min(draw(bias), n))
-        if form == "span":
-            return day, day + dt.timedelta(days=draw(st.integers(0, (last - day).days)))
+        day = first + dt.timedelta(days=min(_near(draw, 400), n)) if _chance(draw) else \
+            last - dt.timedelta(days=min(_near(draw, 400), n))
+        if form == "span" and day < last:
+            return day, day + dt.timedelta(days=_int(draw, 1, (last - day).days))
         return day, None
     if timing == "before":
         if window.start is None:
             return None
         if form == "moment":
-            return (window.start - SECOND - dt.timedelta(minutes=draw(bias))).astimezone(draw(st.sampled_from(OFFSETS))), None
-        last = local_day(window.start - SECOND) if local_midnight(local_day(window.start)) == window.start else \
-            local_day(window.start) - DAY
-        day = last - dt.timedelta(days=draw(bias))
+            return (window.start - SECOND - dt.timedelta(minutes=_near(draw, 10_000))).astimezone(offset), None
+        last = local_day(window.start - SECOND)
+        if local_midnight(last + DAY) > window.start:
+            last -= DAY
+        day = last - dt.timedelta(days=_near(draw, 400))
         if form == "span":
-            return day - dt.timedelta(days=draw(st.integers(0, 20))), day
+            return day - dt.timedelta(days=_int(draw, 1, 20)), day
         return day, None
     if timing == "after":
         if window.end is None:
             return None
         if form == "moment":
-            return (window.end + dt.timedelta(minutes=draw(bias))).astimezone(draw(st.sampled_from(OFFSETS))), None
+            return (window.end + dt.timedelta(minutes=_near(draw, 10_000))).astimezone(offset), None
         first = local_day(window.end)
         if local_midnight(first) < window.end:
             first += DAY
-        day = first + dt.timedelta(days=draw(bias))
+        day = first + dt.timedelta(days=_near(draw, 400))
         if form == "span":
-            return day, day + dt.timedelta(days=draw(st.integers(0, 20)))
+            return day, day + dt.timedelta(days=_int(draw, 1, 20))
         return day, None
-    # straddle: a span across one edge of the window (its date or place leaves the breach uncertain)
+    # straddle: a span across one edge of the window (its date leaves the breach uncertain)
     edges = [e for e in (window.start, window.end) if e is not None]
     if not edges:
         return None
-    edge = draw(st.sampled_from(edges))
-    if window.start is not None and window.end is not None and (window.end - window.start) < dt.timedelta(days=3):
+    if window.start is not None and window.end is not None and window.end - window.start < dt.timedelta(days=3):
         return None
-    before = local_day(edge - SECOND) - dt.timedelta(days=draw(st.integers(0, 1)))
-    after = local_day(edge) + dt.timedelta(days=draw(st.integers(0, 1)))
-    if draw(st.booleans()):
-        return before, after
-    return (edge - dt.timedelta(minutes=draw(st.integers(1, 600)))).astimezone(OFFSETS[0]), \
-        (edge + dt.timedelta(minutes=draw(st.integers(0, 600)))).astimezone(OFFSETS[0])
+    edge = _pick(draw, edges)
+    if _chance(draw):
+        return (edge - dt.timedelta(minutes=_int(draw, 1, 600))).astimezone(offset), \
+            (edge + dt.timedelta(minutes=_int(draw, 0, 600))).astimezone(offset)
+    before = local_day(edge - SECOND) - dt.timedelta(days=_int(draw, 0, 1))
+    after = local_day(edge) + dt.timedelta(days=_int(draw, 0, 1))
+    return before, max(after, before + DAY)
 
 
 def _place(draw, zs: ZoneSet, where: Where | None, zone_id: str | None, inside: bool | str | None,
            precision: float) -> tuple[float, float] | None:
-    """(lon, lat) with the wanted membership, drawn from the region where it holds; ``None`` if impossible."""
+    """(lon, lat) with the wanted membership, drawn from the region where it holds; ``None`` if impossible.
+
+    Where being surely inside cannot be built (on a line, at a point), "inside" falls back to "possibly".
+    """
     state = {True: g.IN, False: g.OUT, "edge": g.EDGE}.get(inside)  # type: ignore[call-overload]
-    if zone_id is not None and state is not None:
-        region = g.zone_region(zs, zone_id, state, precision)
-        if state == g.IN and region.is_empty and zs.zones[zone_id].props.kind in ("line", "point"):
-            region = g.zone_region(zs, zone_id, g.EDGE, precision)  # "on" a line or point: within precision
-    elif where is not None and state is not None:
-        holds, fails, edges = [], [], []
-        if where.inside:
-            holds.append(g.union_region(zs, where.inside, g.IN, precision))
-            fails.append(g.union_region(zs, where.inside, g.OUT, precision))
-            edges.append(g.union_region(zs, where.inside, g.EDGE, precision))
-        if where.within_km is not None:
-            w = where.within_km
-            holds.append(g.within_region(zs, w.of, w.km, g.IN, precision))
-            fails.append(g.within_region(zs, w.of, w.km, g.OUT, precision))
-            edges.append(g.within_region(zs, w.of, w.km, g.EDGE, precision))
-        if where.outside:
-            holds.append(g.union_region(zs, where.outside, g.OUT, precision))
-            fails.append(g.union_region(zs, where.outside, g.IN, precision))
-            edges.append(g.union_region(zs, where.outside, g.EDGE, precision))
-        if state == g.OUT:
-            candidates = [f for f in fails if not f.is_empty]
-            if not candidates:
-                return None
-            region = draw(st.sampled_from(candidates))
-        else:
-            if state == g.EDGE:
-                if not edges:
-                    return None
-                k = draw(st.integers(0, len(edges) - 1))
-                parts = [edges[k], *(h for i, h in enumerate(holds) if i != k)]
-            else:
-                parts = holds
-            region = g.WORLD
-            for p in parts:
-                region = region.intersection(p)
-    else:
-        region = g.WORLD
+    region = _region(draw, zs, where, zone_id, state, precision)
+    if state == g.IN and region.is_empty:
+        region = _region(draw, zs, where, zone_id, g.EDGE, precision)
     tris = _triangles(zs, region)
     if not tris:
         return None
-    tri = draw(st.sampled_from(tris))
-    u = draw(st.floats(0, 1, allow_nan=False))
-    w = draw(st.floats(0, 1, allow_nan=False))
-    return g.lonlat(*g.point_in_triangle(tri, u, w))
+    return g.lonlat(*g.point_in_triangle(_pick(draw, tris), _unit(draw), _unit(draw)))
 
 
-def _triangles(zs: ZoneSet, region) -> list:
+def _region(draw, zs: ZoneSet, where: Where | None, zone_id: str | None, state: str | None, precision: float):
+    if state is None:
+        return g.WORLD
+    if zone_id is not None:
+        return g.zone_region(zs, zone_id, state, precision)
+    if where is None:
+        return g.WORLD
+    holds, fails, edges = [], [], []
+    if where.inside:
+        holds.append(g.union_region(zs, where.inside, g.IN, precision))
+        fails.append(g.union_region(zs, where.inside, g.OUT, precision))
+        edges.append(g.union_region(zs, where.inside, g.EDGE, precision))
+    if where.within_km is not None:
+        w = where.within_km
+        holds.append(g.within_region(zs, w.of, w.km, g.IN, precision))
+        fails.append(g.within_region(zs, w.of, w.km, g.OUT, precision))
+        edges.append(g.within_region(zs, w.of, w.km, g.EDGE, precision))
+    if where.outside:
+        holds.append(g.union_region(zs, where.outside, g.OUT, precision))
+        fails.append(g.union_region(zs, where.outside, g.IN, precision))
+        edges.append(g.union_region(zs, where.outside, g.EDGE, precision))
+    if state == g.OUT:
+        candidates = [f for f in fails if not f.is_empty]
+        return _pick(draw, candidates) if candidates else g.WORLD.difference(g.WORLD)
+    if state == g.EDGE:
+        if not edges:
+            return g.WORLD.difference(g.WORLD)
+        k = _int(draw, 0, len(edges) - 1)
+        return _intersection(zs, [edges[k], *(h for i, h in enumerate(holds) if i != k)])
+    return _intersection(zs, holds)
+
+
+def _intersection(zs: ZoneSet, parts: list) -> Any:
+    cache = zs.__dict__.setdefault("_testing_intersections", {})
+    key = tuple(p.wkb for p in parts)
+    if key not in cache:
+        region = g.WORLD
+        for p in parts:
+            region = region.intersection(p)
+        cache[key] = region
+    return cache[key]
+
+
+def _triangles(zs: ZoneSet, region: Any) -> list:
     if region.is_empty:
         return []
     cache = zs.__dict__.setdefault("_testing_triangles", {})
@@ -765,11 +851,13 @@ def _triangles(zs: ZoneSet, region) -> list:
 _UNSET: Any = object()
 
 
-def _build_event(draw, terms_: Terms | None, *, clause: str | None, profile: Profile | None, zone: str | None,
-                 inside: bool | str | None, timing: str | None, bound: bool | None, actor: Any,
-                 matching: bool | None, exempt: bool | None, attribution: str | None, precision_km: float | None,
-                 event_id: str | None) -> Event | None:
-    registry = terms_.parties if terms_ is not None else {p: Party(id=p, name=_name(p), kind="other")
+def _build_event(draw, terms_: Terms | None, *, clause: str | None = None, profile: Profile | None = None,
+                 zone: str | None = None, inside: bool | str | None = None, timing: str | None = None,
+                 bound: bool | None = None, actor: Any = _UNSET, matching: bool | None = None,
+                 exempt: bool | None = None, attribution: str | None = None, precision_km: float | None = None,
+                 event_id: str | None = None) -> Event | None:
+    registry = terms_.parties if terms_ is not None else {p: Party(id=p, name=_name(p), kind="other",
+                                                                   aliases=[f"{p} alias", f"{p} unit*"])
                                                          for p in PARTY_IDS}
     zs = terms_.zones if terms_ is not None else ZoneSet()
     party_ids = sorted(registry)
@@ -780,11 +868,13 @@ def _build_event(draw, terms_: Terms | None, *, clause: str | None, profile: Pro
         agreement, clause_obj = clause_of(terms_, clause)
     elif timing is not None or bound is not None or matching is not None or exempt is not None:
         raise InvalidArgument("timing, bound, matching and exempt are relative to a clause: pass clause=")
+    if zone is not None and zone not in zs.zones:
+        raise InvalidArgument(f"unknown zone {zone!r}")
     draft = _Draft(actors={*party_ids, None}, target_parties={*party_ids, None})
     if actor is not _UNSET:
         draft.actors = {actor}
     elif bound is not None and clause_obj is not None:
-        watched = _bound_for(clause_obj)
+        watched = _watched(clause_obj)
         if watched is None:
             if not bound:
                 return None
@@ -797,41 +887,37 @@ def _build_event(draw, terms_: Terms | None, *, clause: str | None, profile: Pro
         if matching:
             draft.meet(conduct, registry)
         else:
-            draft.violate(draw, conduct)
+            draft.fail(draw, conduct, registry)
     if exempt is not None and clause_obj is not None and agreement is not None:
         bearing = bearing_exemptions(agreement, clause_obj)
         if exempt:
             candidates = [e for e in bearing if e.effect == "exempt"]
             if not candidates:
                 return None
-            chosen = draw(st.sampled_from(candidates))
-            draft.meet(condition_of(agreement, chosen, profile), registry)
-        else:
+            draft.meet(condition_of(agreement, _pick(draw, candidates), profile), registry)
+        else:  # only exemptions with effect "exempt" can exempt; without them, "breach" ones change nothing
             for e in bearing:
-                draft.negate(draw, condition_of(agreement, e, profile), registry)
+                if e.effect == "exempt":
+                    draft.fail(draw, condition_of(agreement, e, profile), registry)
     if not draft.consistent():
         return None
-    who = _pick_set(draw, draft.actors) if actor is _UNSET else actor
-    if who is None and actor is _UNSET and draw(st.integers(0, 3)) == 0 and bound is not True:
-        name = draw(st.sampled_from(UNRESOLVED_NAMES))
-    elif who is not None and who in registry and actor is _UNSET:
-        name = draw(actor_names(registry[who]))
+    who = _pick(draw, _ordered(draft.actors))
+    if actor is not _UNSET:
+        name = actor
+    elif who is None:
+        name = _pick(draw, UNRESOLVED_NAMES) if bound is not True and _chance(draw, 3) else None
     else:
-        name = who
-    action = _pick_set(draw, draft.actions)
-    weapons: set[str] = set()
-    for any_of in draft.weapons_any:
-        weapons.add(_pick_set(draw, any_of - draft.weapons_none))
-    pool = sorted(set(v.WEAPONS) - draft.weapons_none)
-    weapons |= set(draw(st.lists(st.sampled_from(pool), max_size=1))) if pool else set()
-    target_type = _pick_set(draw, draft.targets)
-    target_party = _pick_set(draw, draft.target_parties)
-    target_name = draw(actor_names(registry[target_party])) if target_party in registry else target_party
-    if precision_km is None:
-        precision_km = draw(st.sampled_from(EVENT_PRECISIONS_KM[3:] if inside == "edge" else EVENT_PRECISIONS_KM))
+        name = _actor_name(draw, registry[who])
+    weapons = {_pick(draw, _ordered(any_of - draft.weapons_none)) for any_of in draft.weapons_any}
+    pool = _ordered(set(v.WEAPONS) - draft.weapons_none)
+    if pool and _chance(draw, 3):
+        weapons.add(_pick(draw, pool))
+    target_party = _pick(draw, _ordered(draft.target_parties))
     where = getattr(clause_obj.rule, "where", None) if clause_obj is not None else None
-    if zone is not None and zone not in zs.zones:
-        raise InvalidArgument(f"unknown zone {zone!r}")
+    if precision_km is None:
+        precision_km = _pick(draw, EVENT_PRECISIONS_KM[2:] if inside == "edge" else EVENT_PRECISIONS_KM)
+        if inside is True and _region(draw, zs, where, zone, g.IN, precision_km).is_empty:
+            precision_km = 0.0  # a place known this vaguely cannot be surely inside: know it exactly
     place = _place(draw, zs, where, zone, inside, precision_km)
     if place is None:
         return None
@@ -840,100 +926,149 @@ def _build_event(draw, terms_: Terms | None, *, clause: str | None, profile: Pro
     if times is None:
         return None
     date, date_end = times
-    if date_end is not None and isinstance(date_end, dt.date) and not isinstance(date_end, dt.datetime) \
-            and date_end == date:
-        date_end = None
     lon, lat = place
     return Event(
-        id=event_id or f"ev-{draw(st.integers(0, 10**6))}",
-        date=date, date_end=date_end, actor=name, action=action, weapons=sorted(weapons),
-        target=Target(type=target_type, party=target_name),
-        location=Location(name=draw(st.sampled_from([None, "Generated place", "Saraqib, Idlib"])), lat=lat, lon=lon,
+        id=event_id or f"ev-{_int(draw, 0, 10**6)}",
+        date=date, date_end=date_end, actor=name, action=_pick(draw, _ordered(draft.actions)), weapons=sorted(weapons),
+        target=Target(type=_pick(draw, _ordered(draft.targets)),
+                      party=_actor_name(draw, registry[target_party]) if target_party in registry else None),
+        location=Location(name=_pick(draw, [None, "Generated place", "Saraqib, Idlib"]), lat=lat, lon=lon,
                           precision_km=precision_km),
-        casualties=Casualties(killed=draw(st.one_of(st.none(), st.integers(0, 50)))),
-        attribution=attribution or draw(st.sampled_from(v.ATTRIBUTION)),
-        sources=[SOURCE] if draw(st.booleans()) else [],
+        casualties=Casualties(killed=_int(draw, 0, 50) if _chance(draw) else None),
+        attribution=attribution or _pick(draw, v.ATTRIBUTION),
+        sources=[SOURCE] if _chance(draw) else [],
     )
 
 
-@st.composite
-def events(draw, terms: Terms | None = None, *, clause: str | None = None, profile: Profile | None = None,
+def events(terms: Terms | None = None, *, clause: str | None = None, profile: Profile | None = None,
            zone: str | None = None, inside: bool | str | None = None, timing: str | None = None,
            bound: bool | None = None, actor: Any = _UNSET, matching: bool | None = None, exempt: bool | None = None,
-           attribution: str | None = None, precision_km: float | None = None, event_id: str | None = None) -> Event:
+           attribution: str | None = None, precision_km: float | None = None,
+           event_id: str | None = None) -> st.SearchStrategy[Event]:
     """One event, built to order. Every keyword left ``None`` is drawn freely.
 
     * ``terms``: the parties and zones to use (default: the contracts' party ids, no zones).
-    * ``clause``: ``"<agreement>/<clause>"``; the keywords below are relative to it.
+    * ``clause``: ``"<agreement>/<clause>"``; ``profile``: the profile whose readings fix its dates. The
+      keywords below are relative to that clause.
     * ``zone`` + ``inside``: ``True`` inside the zone with a margin larger than any precision (for a line
-      or a point: on it, within the event's precision), ``False`` outside it, ``"edge"`` within the
+      or a point: on it, within the event's precision), ``False`` just outside it, ``"edge"`` within the
       precision of its edge (a possible breach). Without ``zone``, ``inside`` is relative to the clause's
       ``where``: ``True`` meets every place condition, ``False`` fails at least one, ``"edge"`` only possibly.
-    * ``timing``: ``"before"``, ``"inside"``, ``"after"`` the clause's window, or ``"straddle"`` an edge of it
-      (dates are whole local days in Syria, moments carry an offset; boundary days are drawn often).
+    * ``timing``: ``"before"``, ``"inside"``, ``"after"`` the clause's window, or ``"straddle"`` one of its
+      edges (dates are whole local days in Syria, moments carry an offset; boundary days are drawn often).
     * ``bound``: ``True`` an actor the clause answers for (itself or under its command), ``False`` one it
-      does not (or an unknown actor). ``actor`` fixes the actor name instead.
-    * ``matching``: ``True`` meets the clause's conduct (or evidence / fulfilment), ``False`` fails it.
+      does not (or an unknown actor). ``actor`` fixes the actor's name instead (``None``: unknown).
+    * ``matching``: ``True`` meets the clause's conduct (or evidence, or fulfilment), ``False`` fails it.
     * ``exempt``: ``True`` meets the condition of one of the clause's exemptions with effect ``exempt``
-      (under ``profile``'s reading of its scope), ``False`` meets none of the conditions bearing on it.
+      (under ``profile``'s reading of its scope), ``False`` meets none of the conditions of the exemptions
+      with effect ``exempt`` that bear on it (so no exemption can exempt it).
     * ``attribution``, ``precision_km``, ``event_id``: fixed values.
 
     Combinations that cannot be built (``exempt=True`` on a clause without exemptions, ``timing="before"``
-    for an open window) are rejected, so prefer them where they are possible.
+    an open window) are rejected; keep to those that are possible for your terms.
 
     Example::
 
         @given(events(TERMS, clause="agr-0/c1", timing="after", profile=PROFILE))
         def test_nothing_counts_after_the_window(event): ...
     """
-    from hypothesis import reject
 
-    event = _build_event(draw, terms, clause=clause, profile=profile, zone=zone, inside=inside, timing=timing,
-                         bound=bound, actor=actor, matching=matching, exempt=exempt, attribution=attribution,
-                         precision_km=precision_km, event_id=event_id)
-    if event is None:
-        reject()
-    return event
-
-
-@st.composite
-def logs(draw, terms: Terms, *, profile: Profile | None = None, min_size: int = 0, max_size: int = 8,
-         targeted: float = 0.85) -> list[Event]:
-    """A log of events with unique ids ``e0``, ``e1``...: most aimed at a random clause (in or near its
-    window, zones, conduct and bound parties, with near misses), the rest anywhere.
-
-    Targeting is what makes a random log interesting: a uniformly random event almost never meets a
-    clause. When a drawn combination cannot be built, the event is drawn freely instead.
-    """
-    keys = checkable_keys(terms)
-    n = draw(st.integers(min_size, max_size))
-    out: list[Event] = []
-    for i in range(n):
-        event = None
-        if keys and draw(st.floats(0, 1)) < targeted:
-            key = draw(st.sampled_from(keys))
-            _, clause = clause_of(terms, key)
-            event = _build_event(
-                draw, terms, clause=key, profile=profile, zone=None,
-                inside=draw(st.sampled_from([True, True, True, False, "edge", None])),
-                timing=draw(st.sampled_from(["inside", "inside", "inside", "before", "after", "straddle", None])),
-                bound=draw(st.sampled_from([True, True, True, False, None])),
-                actor=_UNSET, matching=draw(st.sampled_from([True, True, True, False, None])),
-                exempt=draw(st.sampled_from([None, None, True, False])) if clause.exemptions or
-                any(clause.id in e.overrides for e in terms.agreements[key.split("/")[0]].exemptions) else None,
-                attribution=None, precision_km=None, event_id=f"e{i}")
+    def build(draw) -> Event:
+        event = _build_event(draw, terms, clause=clause, profile=profile, zone=zone, inside=inside, timing=timing,
+                             bound=bound, actor=actor, matching=matching, exempt=exempt, attribution=attribution,
+                             precision_km=precision_km, event_id=event_id)
         if event is None:
-            event = _build_event(draw, terms, clause=None, profile=profile, zone=None, inside=None, timing=None,
-                                 bound=None, actor=_UNSET, matching=None, exempt=None, attribution=None,
-                                 precision_km=None, event_id=f"e{i}")
+            reject()
+        return event
+
+    return st.composite(build)()
+
+
+def _attribution_for(draw, profile: Profile | None) -> str | None:
+    """Mostly an attribution the profile counts (else the event would be a near miss on attribution alone)."""
+    if profile is None or _chance(draw, 5):
+        return None
+    least = v.attribution_rank(profile.min_attribution)
+    return _pick(draw, [a for a in v.ATTRIBUTION if v.attribution_rank(a) >= least])
+
+
+def _targeted(draw, terms_: Terms, key: str, profile: Profile | None, event_id: str) -> Event | None:
+    """An event aimed at one clause: a hit (meets everything), a near miss (fails exactly one thing), or
+    free (each wish drawn at random). Wishes that cannot be built are dropped one at a time."""
+    agreement, clause = clause_of(terms_, key)
+    has_exemptions = bool(bearing_exemptions(agreement, clause))
+    wishes: dict[str, Any] = {"inside": True, "timing": "inside", "bound": True, "matching": True,
+                              "exempt": False if has_exemptions else None}
+    mode = _pick(draw, ["hit", "hit", "miss", "miss", "free"])
+    if mode == "miss":
+        off = _pick(draw, ["inside", "timing", "bound", "matching", "exempt"] if has_exemptions
+                    else ["inside", "timing", "bound", "matching"])
+        wishes[off] = {"inside": _pick(draw, [False, "edge"]), "timing": _pick(draw, ["before", "after", "straddle"]),
+                       "bound": False, "matching": False, "exempt": True}[off]
+    elif mode == "free":
+        wishes = {"inside": _pick(draw, [True, False, "edge", None]),
+                  "timing": _pick(draw, ["inside", "before", "after", "straddle", None]),
+                  "bound": _pick(draw, [True, False, None]), "matching": _pick(draw, [True, False, None]),
+                  "exempt": _pick(draw, [None, True, False]) if has_exemptions else None}
+    attribution = _attribution_for(draw, profile)
+    for loose in [None, "exempt", "matching", "inside", "bound", "timing"]:
+        if loose is not None:
+            if wishes.get(loose) is None:
+                continue
+            wishes[loose] = None
+        event = _build_event(draw, terms_, clause=key, profile=profile, attribution=attribution, event_id=event_id,
+                             **wishes)
+        if event is not None:
+            return event
+    return None
+
+
+def _log(draw, terms_: Terms, profile: Profile | None, min_size: int, max_size: int, targeted: int) -> list[Event]:
+    keys = checkable_keys(terms_)
+    out: list[Event] = []
+    for i in range(_int(draw, min_size, max_size)):
+        event = None
+        if keys and _int(draw, 0, 99) < targeted:
+            event = _targeted(draw, terms_, _pick(draw, keys), profile, f"e{i}")
+        if event is None:
+            event = _build_event(draw, terms_, profile=profile, event_id=f"e{i}")
         assert event is not None
         out.append(event)
     return out
 
 
+def logs(terms: Terms, *, profile: Profile | None = None, min_size: int = 0, max_size: int = 8,
+         targeted: int = 85) -> st.SearchStrategy[list[Event]]:
+    """A log of events with ids ``e0``, ``e1``...: ``targeted`` percent aimed at a random clause (mostly in its
+    window, zones, conduct and bound parties, with near misses of each), the rest anywhere.
+
+    Aiming is what makes a random log interesting: a uniformly random event almost never meets a clause.
+    When a drawn combination cannot be built for a clause, that event is drawn freely instead.
+    """
+    return st.composite(lambda draw: _log(draw, terms, profile, min_size, max_size, targeted))()
+
+
+def event_for(terms_: Terms, key: str, profile: Profile | None = None, **wanted: Any) -> st.SearchStrategy[Event]:
+    """Like :func:`events` but never rejects: what cannot be built as wanted is relaxed one wish at a time."""
+
+    def build(draw) -> Event:
+        wishes = dict(wanted)
+        order = ["exempt", "matching", "inside", "bound", "timing"]
+        while True:
+            event = _build_event(draw, terms_, clause=key, profile=profile, **wishes)
+            if event is not None:
+                return event
+            loose = next((k for k in order if wishes.get(k) is not None), None)
+            if loose is None:
+                reject()
+            wishes[loose] = None
+
+    return st.composite(build)()
+
+
 __all__ = [
     "LISTED", "PARTY_IDS", "RULE_KINDS", "TIMINGS", "actor_names", "agreements", "answers_for", "bearing_exemptions",
     "checkable_keys", "clause_of", "clauses", "commanders", "condition_of", "conditions", "conducts", "dated", "days",
-    "events", "exemptions", "logs", "moments", "parties", "profiles", "reading_choices", "terms", "wheres", "zone",
-    "zone_refs", "zones",
+    "event_for", "events", "exemptions", "logs", "moments", "parties", "profiles", "reading_choices", "terms",
+    "wheres", "zone", "zone_refs", "zones",
 ]
