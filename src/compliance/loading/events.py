@@ -68,6 +68,8 @@ class EventTable:
     set_aside: list[SetAside] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
     files: list[Path] = field(default_factory=list)
+    # the problems of single events (each set aside with its reason): a run may go on without those events
+    row_problems: set[Problem] = field(default_factory=set, repr=False, compare=False)
     _seen: set[Problem] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
@@ -162,7 +164,7 @@ def _load_yaml(path: Path, shown: str, table: EventTable) -> pd.DataFrame | None
             ident = _short(str(raw.get("id", "")), 80) if isinstance(raw, dict) else ""
             messages = [_event_message(p.message) for p in problems]
             for p, message in zip(problems, messages, strict=True):
-                _add(table, p.path, p.line, p.col, message)
+                _add(table, p.path, p.line, p.col, message, row=True)
             table.set_aside.append(SetAside(ident, f"{shown}:{problems[0].line}:{problems[0].col}",
                                             "; ".join(messages)))
             continue
@@ -265,7 +267,7 @@ def _load_table(path: Path, shown: str, table: EventTable) -> pd.DataFrame | Non
     table.read += local.read
     table.set_aside.extend(local.set_aside)
     for p in local.problems.items:
-        _add(table, p.path, p.line, p.col, p.message)
+        _add(table, p.path, p.line, p.col, p.message, row=p in local.row_problems)
     frames = [f for f in frames if len(f)]
     if not frames:
         return None
@@ -434,7 +436,7 @@ class _CsvState:
                       "put in double quotes")
             self.table.read += 1
             self.table.set_aside.append(SetAside("", f"{self.shown}:{line}:1", reason))
-            _add(self.table, self.shown, line, 1, f"row skipped: {reason}")
+            _add(self.table, self.shown, line, 1, f"row skipped: {reason}", row=True)
         self.pending = keep
 
     def _mapped(self, records: np.ndarray, counted: np.ndarray) -> np.ndarray:
@@ -588,12 +590,15 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
-def _add(table: EventTable, path: str, line: int, col: int, message: str) -> None:
-    """Add a problem in constant time (``Problems.add`` scans every problem already added)."""
+def _add(table: EventTable, path: str, line: int, col: int, message: str, *, row: bool = False) -> None:
+    """Add a problem in constant time (``Problems.add`` scans every problem already added); ``row``: the
+    problem of a single event, which is set aside with its reason."""
     problem = Problem(str(path), int(line), int(col), message)
     if problem not in table._seen:
         table._seen.add(problem)
         table.problems.items.append(problem)
+    if row:
+        table.row_problems.add(problem)
 
 class _SeenIds:
     """Where each id of a file was first read, across the chunks already checked (Arrow arrays: a log of
@@ -724,7 +729,7 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
     for i in np.flatnonzero(bad_rows):
         line, col, reason = int(lines[i]), int(first_col[i]), "; ".join(reasons[i])
         table.set_aside.append(SetAside(str(ids.iat[i]), f"{shown}:{line}:{col}", reason))
-        _add(table, shown, line, col, f"event '{_short(str(ids.iat[i]), 80)}': {reason}")
+        _add(table, shown, line, col, f"event '{_short(str(ids.iat[i]), 80)}': {reason}", row=True)
     return raw.loc[~bad_rows]
 
 
@@ -918,7 +923,7 @@ def _drop_cross_file_duplicates(frame: pd.DataFrame, table: EventTable) -> pd.Da
         table.set_aside.append(SetAside(ident, origin, reason))
         place = _ORIGIN.match(origin)
         path, line, col = (place.group(1), int(place.group(2)), int(place.group(3) or 1)) if place else (origin, 1, 1)
-        _add(table, path, line, col, reason)
+        _add(table, path, line, col, reason, row=True)
     return frame.loc[~dup].reset_index(drop=True)
 
 

@@ -30,7 +30,9 @@ The main strategies:
 * :func:`events` – one event built to order: inside/outside/at the edge of a zone or of a clause's
   place conditions, before/inside/after/straddling a clause's window, by a bound or unbound party,
   meeting or missing the clause's conduct, meeting an exemption's condition or none;
-* :func:`logs` – whole logs of events aimed at the clauses of some terms, with near misses.
+* :func:`event_for` – like :func:`events` but drops wishes that cannot be built instead of rejecting;
+* :func:`logs` – whole logs of events aimed at the clauses of some terms: hits, near misses (one thing
+  wrong: place, time, party, conduct or exemption) and free events.
 
 :mod:`compliance.testing.geometry` holds the constructive geometry (regions where a membership holds)
 and :mod:`compliance.testing.timing` the windows, both usable on real zones and agreements;
@@ -55,6 +57,7 @@ from compliance.testing.strategies import (
     conducts,
     dated,
     days,
+    event_for,
     events,
     exemptions,
     logs,
@@ -73,6 +76,6 @@ from compliance.testing.timing import Window, clause_window, event_span
 __all__ = [
     "LISTED", "PARTY_IDS", "RULE_KINDS", "TIMINGS", "Window", "actor_names", "agreements", "answers_for",
     "bearing_exemptions", "checkable_keys", "clause_of", "clause_window", "clauses", "commanders", "condition_of",
-    "conditions", "conducts", "dated", "days", "event_span", "events", "exemptions", "logs", "moments", "parties",
-    "profiles", "reading_choices", "terms", "wheres", "zone", "zone_refs", "zones",
+    "conditions", "conducts", "dated", "days", "event_for", "event_span", "events", "exemptions", "logs", "moments",
+    "parties", "profiles", "reading_choices", "terms", "wheres", "zone", "zone_refs", "zones",
 ]

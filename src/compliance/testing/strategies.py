@@ -705,9 +705,9 @@ def _watched(clause: Clause) -> set[str] | None:
 
 
 def _near(draw, high: int) -> int:
-    """0 or 1 often (the boundary and the day after it), else anything up to ``high``."""
+    """0 half the time (the boundary itself), 1 a quarter (the day next to it), else anything up to ``high``."""
     k = _int(draw, 0, 3)
-    return k if k < 2 else _int(draw, 0, high)
+    return 0 if k < 2 else 1 if k == 2 else _int(draw, 0, high)
 
 
 def _times(draw, window: Window | None, timing: str | None) -> tuple[Any, Any] | None:
