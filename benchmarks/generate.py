@@ -163,7 +163,7 @@ ACTIONS = [
      STRIKE_TARGETS),
     ("ground-assault", 4, [("tank", 2), ("artillery", 1), ("small-arms", 3), ("", 1)], 2,
      [("military-position", 5), ("armed-group", 2), ("residential", 1), ("", 1)]),
-    ("explosive-device", 4, [("ied", 1)], 1, CIV + [("military-convoy", 2), ("patrol", 1), ("", 2)]),
+    ("explosive-device", 4, [("ied", 1)], 1, [*CIV, ("military-convoy", 2), ("patrol", 1), ("", 2)]),
     ("territory-captured", 2, [("", 3), ("tank", 1)], 1, [("", 1)]),
     ("siege", 0.5, [("", 1), ("artillery", 1)], 1, [("residential", 2), ("observation-post", 1), ("", 1)]),
     ("chemical-attack", 0.1, [("chemical", 3), ("barrel-bomb", 1), ("rocket", 1)], 2, CIV),
@@ -224,7 +224,7 @@ def _in_outline(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def generate(n: int, seed: int = SEED) -> pd.DataFrame:
     rng = np.random.default_rng([seed, n])
     # -- places
-    towns = NORTHWEST + ELSEWHERE
+    towns = [*NORTHWEST, *ELSEWHERE]
     region = rng.choice(3, size=n, p=[0.80, 0.17, 0.03])  # 0 northwest, 1 elsewhere, 2 anywhere
     town = np.where(region == 0, _pick(rng, NORTHWEST, n), len(NORTHWEST) + _pick(rng, ELSEWHERE, n))
     lat0 = np.array([t[1] for t in towns])[town]

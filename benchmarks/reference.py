@@ -123,7 +123,8 @@ class Reference:
         self.terms = terms
         self.profile = profile
         self.registry = Registry.build(terms.parties)
-        self.clauses = [cc for cc in compile_clauses(terms, profile) if cc.kind in ("prohibition", "deadline", "prevent")]
+        self.clauses = [cc for cc in compile_clauses(terms, profile)
+                        if cc.kind in ("prohibition", "deadline", "prevent")]
         self.to_metres = Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True)
         self.zone_props = {zid: z.props for zid, z in terms.zones.zones.items()}
         self.zone_geometry = {zid: shapely.ops.transform(self.to_metres.transform, z.geometry)
@@ -331,9 +332,8 @@ class Reference:
         elif cc.kind == "prevent":
             if not self.answering(actor, cc.by | cc.obligors):
                 return []
-        elif cc.kind == "deadline" and cc.by:
-            if not self.answering(actor, cc.by):
-                return []
+        elif cc.kind == "deadline" and cc.by and not self.answering(actor, cc.by):
+            return []
         # what
         conduct = cc.conduct
         if conduct.actions and ev.action not in conduct.actions:
@@ -346,9 +346,10 @@ class Reference:
             return []
         # how sure the actor is: the profile's least attribution that counts
         # reading: a deadline that counts anyone's presence does not depend on who it was
-        if cc.kind in ("prohibition", "prevent") or cc.by:
-            if ATTRIBUTION_ORDER.index(ev.attribution) < ATTRIBUTION_ORDER.index(self.profile.min_attribution):
-                return []
+        counts_attribution = cc.kind in ("prohibition", "prevent") or bool(cc.by)
+        least = ATTRIBUTION_ORDER.index(self.profile.min_attribution)
+        if counts_attribution and ATTRIBUTION_ORDER.index(ev.attribution) < least:
+            return []
         # when: deadlines count evidence from the day after the deadline
         if cc.kind == "deadline":
             state = self.time_state(ev, cc.deadline.seconds, cc.end.seconds if cc.end else None)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -129,11 +130,11 @@ def worker(args) -> dict:
     import numpy as np
     import pandas as pd
     import pyarrow.parquet as pq
+    from reference import Reference, compare, read_events
 
     from compliance.engine.evaluate import evaluate
     from compliance.loading.events import load_events
     from compliance.project import load_terms_dir, pick_profile
-    from reference import Reference, compare, read_events
 
     n, repeat, budget = args.size, args.repeat, args.budget
     csv_path, parquet_path = generate.ensure(n)
@@ -352,7 +353,7 @@ def build_report(results: list[dict], args, started: str, load: tuple[float, ...
     lines.append("")
     ok_results = [r for r in results if "error" not in r]
     scaling_rows = []
-    for a, b in zip(ok_results, ok_results[1:], strict=False):
+    for a, b in itertools.pairwise(ok_results):
         for stage in ("engine (evaluate)", "load_events CSV", "CLI report --format json"):
             if stage in a["stages"] and stage in b["stages"]:
                 k = exponent(a["size"], a["stages"][stage]["seconds"], b["size"], b["stages"][stage]["seconds"])
@@ -393,7 +394,8 @@ def targets(results: list[dict], scaling_rows, clause_rows) -> list[tuple[str, b
     eng = st["engine (evaluate)"]["seconds"]
     ref = st["reference (extrapolated)"]["seconds"]
     at = f"at {n:,} events"
-    out.append((f"engine alone ≤ {TARGETS['engine_vs_csv']:g}× the pandas CSV parse", eng <= TARGETS["engine_vs_csv"] * csv,
+    out.append((f"engine alone ≤ {TARGETS['engine_vs_csv']:g}× the pandas CSV parse",
+                eng <= TARGETS["engine_vs_csv"] * csv,
                 f"{fmt_seconds(eng)} s vs {fmt_seconds(csv)} s = {eng / csv:,.1f}× {at} (CPU: "
                 f"{fmt_seconds(st['engine (evaluate)']['cpu'])} s vs {fmt_seconds(st['read CSV (pandas)']['cpu'])} s = "
                 f"{st['engine (evaluate)']['cpu'] / st['read CSV (pandas)']['cpu']:,.1f}×)"))

@@ -103,17 +103,12 @@ def load_inputs(agreements: Path | None, events: list[Path] | None, profile: str
     chosen, source, profile_problems = pick_profile(terms, profile)
     problems.extend(profile_problems)
     table = load_events(events or default_events(), base=Path.cwd())
-    problems.extend(p for p in table.problems if not _row_level(p, table))
+    # problems of single events set those events aside (with their reason) and the run goes on
+    problems.extend(p for p in table.problems if p not in table.row_problems)
     if problems or chosen is None:
         return None, problems
     files = [*terms.files, *table.files]
     return Inputs(terms, table, chosen, source, files), problems
-
-
-def _row_level(problem: Problem, table: EventTable) -> bool:
-    """Problems of single events: those events are set aside with their reason, and the run goes on."""
-    return any(s.origin.startswith(f"{problem.path}:{problem.line}:") or s.origin == f"{problem.path}:{problem.line}"
-               for s in table.set_aside)
 
 
 def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:

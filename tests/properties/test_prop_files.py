@@ -9,7 +9,6 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import reference as ref
 import yaml
 from hypothesis import given, note
@@ -217,8 +216,6 @@ def test_yaml_without_nulls_is_what_the_helpers_write():
 # -- what these properties found in the models, pinned until fixed ----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="models/events.py compares date strings, not instants: a span whose end "
-                   "is later but written with a smaller offset is refused in YAML, accepted in CSV")
 def test_a_span_written_with_two_offsets_loads_from_yaml_as_from_csv():
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "a.csv").write_text("id,date,date_end,action,lat,lon\n"
@@ -230,8 +227,6 @@ def test_a_span_written_with_two_offsets_loads_from_yaml_as_from_csv():
     assert len(as_yaml.frame) == 1, [str(p) for p in as_yaml.problems]
 
 
-@pytest.mark.xfail(strict=True, reason="models/common.py _dated_kind tells readings from a moment by 'is it a dict': "
-                   "a Readings object is refused where a Dated is expected, and dumping one warns")
 def test_dated_fields_take_readings_objects_and_dump_them_quietly():
     readings = Readings(id="start", use="a",
                         readings=[Reading(id="a", at="2020-01-09"), Reading(id="b", at="2020-01-12")])

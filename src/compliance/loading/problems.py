@@ -35,10 +35,12 @@ class Problems:
     """An ordered, de-duplicated collection of problems."""
 
     items: list[Problem] = field(default_factory=list)
+    _seen: set[Problem] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def add(self, path: str, line: int, col: int, message: str) -> None:
         problem = Problem(str(path), line, col, message)
-        if problem not in self.items:
+        if problem not in self._seen:  # a set beside the list: a log can hold a problem per row
+            self._seen.add(problem)
             self.items.append(problem)
 
     def extend(self, other: Iterable[Problem]) -> None:

@@ -123,7 +123,7 @@ class Readings(Strict):
 
 
 def _dated_kind(value: Any) -> str:
-    return "readings" if isinstance(value, dict) else "moment"
+    return "readings" if isinstance(value, dict | Readings) else "moment"
 
 
 Dated = Annotated[

@@ -7,12 +7,15 @@ the schema editors check against, and the route for hand-written YAML.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
 from compliance.models.common import Action, Attribution, Moment, Source, Strict, TargetType, Weapon
 
+_LOCAL = ZoneInfo("Asia/Damascus")
 EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
 
@@ -68,9 +71,23 @@ class Event(Strict):
 
     @model_validator(mode="after")
     def _span_is_ordered(self) -> Event:
-        if self.date_end is not None and str(self.date_end)[:10] < str(self.date)[:10]:
+        if self.date_end is not None and _closing(self.date_end) <= _opening(self.date):
             raise ValueError(f"date_end {self.date_end} is before date {self.date}")
         return self
+
+
+def _opening(moment: dt.date | dt.datetime) -> dt.datetime:
+    """When a date (the whole local day in Syria) or a moment begins, as an instant."""
+    if isinstance(moment, dt.datetime):
+        return moment
+    return dt.datetime(moment.year, moment.month, moment.day, tzinfo=_LOCAL)
+
+
+def _closing(moment: dt.date | dt.datetime) -> dt.datetime:
+    """When a date or moment ends: a date's span closes at the next local midnight; an instant one second on."""
+    if isinstance(moment, dt.datetime):
+        return moment + dt.timedelta(seconds=1)
+    return _opening(moment + dt.timedelta(days=1))
 
 
 class EventLog(Strict):
