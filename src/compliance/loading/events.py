@@ -70,7 +70,6 @@ class EventTable:
     files: list[Path] = field(default_factory=list)
     # the problems of single events (each set aside with its reason): a run may go on without those events
     row_problems: set[Problem] = field(default_factory=set, repr=False, compare=False)
-    _seen: set[Problem] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def ids(self) -> pd.Series:
@@ -591,14 +590,10 @@ def _short(text: str, limit: int = 200) -> str:
 
 
 def _add(table: EventTable, path: str, line: int, col: int, message: str, *, row: bool = False) -> None:
-    """Add a problem in constant time (``Problems.add`` scans every problem already added); ``row``: the
-    problem of a single event, which is set aside with its reason."""
-    problem = Problem(str(path), int(line), int(col), message)
-    if problem not in table._seen:
-        table._seen.add(problem)
-        table.problems.items.append(problem)
+    """Add a problem; ``row``: the problem of a single event, which is set aside with its reason."""
+    table.problems.add(str(path), int(line), int(col), message)
     if row:
-        table.row_problems.add(problem)
+        table.row_problems.add(Problem(str(path), int(line), int(col), message))
 
 class _SeenIds:
     """Where each id of a file was first read, across the chunks already checked (Arrow arrays: a log of
