@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import traceback
@@ -117,3 +118,22 @@ def accounting(report: dict) -> tuple[int, int, int]:
     read, evaluated, aside = events["read"], events["evaluated"], len(events["set_aside"])
     assert read == evaluated + aside, f"read {read} != evaluated {evaluated} + set aside {aside}"
     return read, evaluated, aside
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, error: type[BaseException], message: str):
+    """Raise ``error(message)`` if the block runs longer than ``seconds`` (no guard where SIGALRM is missing)."""
+    if not hasattr(signal, "setitimer"):  # pragma: no cover - Windows: the CI timeout still applies
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise error(message)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

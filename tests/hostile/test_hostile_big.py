@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import resource
 import signal
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.hostile.support import AGREEMENTS, HEADER, invoke, run
+from tests.hostile.support import AGREEMENTS, HEADER, invoke, run, time_limit
 
 from compliance.loading import events as loader
 
@@ -158,18 +157,8 @@ def test_many_bad_rows_through_the_cli(command, tmp_path):
     assert result.code == (1 if command == "validate" else 0)
 
 
-@contextlib.contextmanager
 def _budget(seconds: float):
-    def alarm(signum, frame):
-        raise TimeoutError(f"over the {seconds} s budget")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return time_limit(seconds, TimeoutError, f"over the {seconds} s budget")
 
 
 @pytest.mark.slow

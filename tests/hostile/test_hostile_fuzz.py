@@ -18,7 +18,6 @@ import csv
 import io
 import math
 import os
-import signal
 import tempfile
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from tests.hostile.support import AGREEMENTS, EVENTS, HEADER, LOCATED, SUMMARY
+from tests.hostile.support import AGREEMENTS, EVENTS, HEADER, LOCATED, SUMMARY, time_limit
 
 from compliance.cli.validate import run_validate
 from compliance.loading.events import load_events
@@ -47,23 +46,9 @@ class Hang(Exception):
     pass
 
 
-@contextlib.contextmanager
 def no_hang(seconds: float = SECONDS):
     """Fail (rather than wait forever) if one example takes longer than ``seconds``."""
-    if not hasattr(signal, "setitimer"):  # pragma: no cover - Windows: no guard, the CI timeout still applies
-        yield
-        return
-
-    def alarm(signum, frame):
-        raise Hang(f"one example took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return time_limit(seconds, Hang, f"one example took more than {seconds} s")
 
 
 def _write(data: bytes, suffix: str) -> Path:
