@@ -19,7 +19,7 @@ import numpy as np
 from compliance import vocabulary as v
 from compliance.engine.compile import CompiledClause, CompiledExemption
 from compliance.engine.context import ACTION_CODE, ATTRIBUTION_RANK, TARGET_CODE, WEAPON_BIT, Prepared, mask_of
-from compliance.geometry.zones import EDGE, IN, OUT
+from compliance.geometry.zones import EDGE, IN, OUT, band_state
 from compliance.models.agreements import Conduct, Where
 from compliance.models.profiles import Profile
 
@@ -48,30 +48,29 @@ def _list(words) -> str:
     return ", ".join(words) if words else "(none)"
 
 
+def _code_check(name: str, words: list[str], code_of: dict[str, int], codes: np.ndarray, column) -> Check:
+    """"One of these words", tested as a lookup table on the column's integer codes (-1, unknown, is never wanted)."""
+    wanted = np.zeros(len(code_of) + 1, dtype=bool)
+    for word in words:
+        wanted[code_of[word]] = True
+    return Check(name, f"one of {_list(words)}", lambda idx: _tri(wanted[codes[idx]]),
+                 lambda i: str(column.iat[i]) or "(none)")
+
+
 def conduct_checks(conduct: Conduct | None, ctx: Prepared, label: str = "") -> list[Check]:
     checks: list[Check] = []
     if conduct is None:
         return checks
     frame = ctx.frame
     if conduct.actions:
-        wanted = np.zeros(len(v.ACTIONS) + 1, dtype=bool)
-        for a in conduct.actions:
-            wanted[ACTION_CODE[a]] = True
-        checks.append(Check(f"{label}action", f"one of {_list(conduct.actions)}",
-                            lambda idx, w=wanted: _tri(w[ctx.action[idx]]),
-                            lambda i: str(frame["action"].iat[i]) or "(none)"))
+        checks.append(_code_check(f"{label}action", conduct.actions, ACTION_CODE, ctx.action, frame["action"]))
     if conduct.weapons:
         bits = mask_of(conduct.weapons, WEAPON_BIT)
         checks.append(Check(f"{label}weapons", f"any of {_list(conduct.weapons)}",
                             lambda idx, b=bits: _tri((ctx.weapons[idx] & b) != 0),
                             lambda i: str(frame["weapons"].iat[i]).replace(";", ", ") or "(none)"))
     if conduct.targets:
-        wanted = np.zeros(len(v.TARGET_TYPES) + 1, dtype=bool)
-        for t in conduct.targets:
-            wanted[TARGET_CODE[t]] = True
-        checks.append(Check(f"{label}target", f"one of {_list(conduct.targets)}",
-                            lambda idx, w=wanted: _tri(w[ctx.target[idx]]),
-                            lambda i: str(frame["target_type"].iat[i]) or "(none)"))
+        checks.append(_code_check(f"{label}target", conduct.targets, TARGET_CODE, ctx.target, frame["target_type"]))
     if conduct.target_parties:
         tp_codes, tp_names = ctx.target_party_codes()
         wanted_parties = np.array([n in conduct.target_parties for n in tp_names] or [False])
@@ -179,9 +178,7 @@ def where_checks(where: Where, ctx: Prepared, profile: Profile) -> list[Check]:
                     tol = ctx.precision[idx] + zones.zones[zid].props.precision_km
                     near = np.flatnonzero(zones.zones[zid].near(x[idx], y[idx], km + float(tol.max())))
                     d = ctx.zone_distance(zid, idx[near])
-                    t = tol[near]
-                    state = np.where(d <= km - t, IN, np.where(d <= km + t, EDGE, OUT)).astype(np.int8)
-                    out[near] = np.maximum(out[near], state)
+                    out[near] = np.maximum(out[near], band_state(d, km, tol[near]))
             return out
 
         def within_actual(i: int) -> str:

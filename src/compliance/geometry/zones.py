@@ -22,6 +22,13 @@ from compliance.models.zones import ZoneProperties
 
 OUT, EDGE, IN = np.int8(0), np.int8(1), np.int8(2)
 
+
+def band_state(distance_km: np.ndarray, km: float, tolerance_km: np.ndarray) -> np.ndarray:
+    """"Within ``km``" as IN, EDGE or OUT, when distances are known only to ``tolerance_km``."""
+    return np.where(distance_km <= km - tolerance_km, IN,
+                    np.where(distance_km <= km + tolerance_km, EDGE, OUT)).astype(np.int8)
+
+
 @lru_cache(maxsize=1)
 def _to_metres():
     from pyproj import Transformer  # imported on first use: most commands never measure a distance
@@ -148,9 +155,7 @@ class ZoneSet:
                 tol = tolerance_km + precision
                 candidates = np.flatnonzero(self.zones[zid].near(x, y, km + float(tol.max())))
                 d = self.distance_km([zid], x[candidates], y[candidates])
-                t = tol[candidates]
-                state = np.where(d <= km - t, IN, np.where(d <= km + t, EDGE, OUT)).astype(np.int8)
-                out[candidates] = np.maximum(out[candidates], state)
+                out[candidates] = np.maximum(out[candidates], band_state(d, km, tol[candidates]))
         return out
 
     def membership(self, zid: str, x: np.ndarray, y: np.ndarray, tolerance_km: np.ndarray) -> np.ndarray:
