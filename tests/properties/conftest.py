@@ -1,6 +1,6 @@
 """Hypothesis profiles for the property tests.
 
-* ``ci`` (the default here): 50 examples a property (fewer for those that evaluate several logs an
+* ``ci`` (the default here): 40 examples a property (fewer for those that evaluate several logs an
   example), no deadline; the whole folder runs in well under a minute::
 
       python -m pytest tests/properties -q
@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, settings
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=_QUIET, print_blob=True)
-settings.register_profile("thorough", settings.get_profile("ci"), max_examples=2000)
+settings.register_profile("thorough", settings.get_profile("ci"), max_examples=800)
 settings.register_profile("mutant", settings.get_profile("ci"), database=None,
                           phases=[Phase.explicit, Phase.generate, Phase.target])
 

@@ -6,7 +6,6 @@ the outputs.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,18 +22,12 @@ from compliance.engine.checks import (
 )
 from compliance.engine.compile import CompiledClause, compile_clauses
 from compliance.engine.context import Prepared
-from compliance.engine.explanations import event_sentences, explain_part, result_explanation
+from compliance.engine.findings import day_of, materialize
 from compliance.engine.parties import Registry
 from compliance.loading.events import SetAside
 from compliance.loading.terms import Terms
 from compliance.models.profiles import Profile
-from compliance.vocabulary import CONFIDENCE, ROLES
-
-FINDING_COLUMNS = (
-    "event_id", "date", "agreement", "clause", "article", "party", "role", "confidence", "status",
-    "explanation", "actor", "action", "location", "lat", "lon", "admin1", "target_type", "event_sources",
-    "uncertain", "exemptions", "readings",
-)
+from compliance.vocabulary import ROLES
 
 
 @dataclass
@@ -68,13 +61,6 @@ class Outcome:
     @cached_property
     def findings(self) -> pd.DataFrame:
         return materialize(self)
-
-
-def _confidence(attribution: np.ndarray, state: np.ndarray) -> np.ndarray:
-    """Attribution capped at "possible" where the date or place leaves the breach uncertain."""
-    base = np.where(attribution == "unknown", "disputed", attribution).astype(object)
-    cap = (state < HOLDS) & np.isin(base, ["confirmed", "probable"])
-    return np.where(cap, "possible", base)
 
 
 def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read: int | None = None,
@@ -177,7 +163,7 @@ def _coverage_gap(cc: CompiledClause, ctx: Prepared, period: tuple[int, int] | N
     first, last = period if period is not None else (int(ctx.start.min()), int(ctx.end.max()))
     if first < deadline <= last:
         return None
-    return (f"{cc.key} (a duty of result) was not checked: the log covers {_day_of(first)} to {_day_of(last - 1)}, "
+    return (f"{cc.key} (a duty of result) was not checked: the log covers {day_of(first)} to {day_of(last - 1)}, "
             f"not its deadline ({cc.deadline.describe()})")
 
 
@@ -207,83 +193,6 @@ def _core(parts: list[Part], ctx: Prepared) -> pd.DataFrame:
                          "position": position[order]})
 
 
-def materialize(outcome: Outcome) -> pd.DataFrame:
-    """The findings table of contracts.md: one row per finding, with the event's fields and the explanation."""
-    parts, ctx, core = outcome.parts, outcome.context, outcome.core
-    if not parts or ctx is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
-    rows = core["row"].to_numpy()
-    part = core["part"].to_numpy()
-    position = core["position"].to_numpy()
-    state = core["state"].to_numpy()
-    is_event = rows >= 0
-    safe = np.where(is_event, rows, 0)
-
-    def per_part(values: list[object]) -> np.ndarray:
-        return np.array(values, dtype=object)[part]
-
-    def per_row(name: str) -> np.ndarray:
-        # each part's own per-row values, gathered in the final order
-        flat = np.concatenate([getattr(p, name) for p in parts])
-        starts = np.cumsum([0] + [len(p.rows) for p in parts])[:-1]
-        return flat[starts[part] + position]
-
-    def event_col(name: str, default: object = "") -> np.ndarray:
-        if not ctx.n:
-            return np.full(len(rows), default, dtype=object)
-        values = ctx.column(name)[safe]
-        return values if is_event.all() else np.where(is_event, values, default)
-
-    deadline_day = per_part([_day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in parts])
-    lat = ctx.frame["lat"].to_numpy(dtype=np.float64)[safe] if ctx.n else np.full(len(rows), np.nan)
-    lon = ctx.frame["lon"].to_numpy(dtype=np.float64)[safe] if ctx.n else np.full(len(rows), np.nan)
-    columns = {
-        "event_id": np.where(is_event, event_col("id"), None),
-        "date": np.where(is_event, event_col("date"), deadline_day),
-        "agreement": per_part([p.clause.agreement.id for p in parts]),
-        "clause": per_part([p.clause.key for p in parts]),
-        "article": per_part([p.clause.clause.article for p in parts]),
-        "party": per_part([p.party for p in parts]),
-        "role": per_part([p.role for p in parts]),
-        "confidence": _confidence(event_col("attribution", "probable"), state),
-        "status": per_row("status"),
-        "explanation": np.full(len(rows), "", dtype=object),
-        "actor": np.where(is_event, ctx.actor[safe] if ctx.n else "", ""),
-        "action": event_col("action"),
-        "location": event_col("location"),
-        "lat": np.where(is_event, lat, np.nan),
-        "lon": np.where(is_event, lon, np.nan),
-        "admin1": event_col("admin1"),
-        "target_type": event_col("target_type"),
-        "event_sources": event_col("sources"),
-        "uncertain": np.full(len(rows), "", dtype=object),
-        "exemptions": per_row("exemptions"),
-        "readings": per_part(["; ".join(p.clause.readings()) for p in parts]),
-    }
-    if outcome.explain:
-        sentences = event_sentences(ctx, rows)
-        texts, doubts_ = [], []
-        for p in parts:
-            if p.clause.kind == "result":
-                text, doubt = result_explanation(p.clause, ctx, p.party, p.fulfilling)
-                texts.append(np.array([text], dtype=object))
-                doubts_.append(np.array([doubt], dtype=object))
-            else:
-                text, doubt = explain_part(p.clause, ctx, outcome.profile, p.rows, p.party, p.role, p.state,
-                                           p.exemptions, sentences)
-                texts.append(text)
-                doubts_.append(doubt)
-        starts = np.cumsum([0] + [len(p.rows) for p in parts])[:-1]
-        columns["explanation"] = np.concatenate(texts)[starts[part] + position]
-        columns["uncertain"] = np.concatenate(doubts_)[starts[part] + position]
-    # object columns, not pandas' inferred strings: findings are rendered, not computed on, and the
-    # inference costs more than the evaluation
-    out = pd.DataFrame({c: pd.Series(columns[c], dtype="float64" if c in ("lat", "lon") else object, copy=False)
-                        for c in FINDING_COLUMNS})
-    assert set(out["confidence"].unique()) <= set(CONFIDENCE)
-    return out
-
-
 def _order(parts: list[Part], ctx: Prepared, rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Chronological, then by event id, clause, role and party: the same order whatever the log's order."""
     when = np.where(rows >= 0, ctx.start[np.where(rows >= 0, rows, 0)] if ctx.n else 0,
@@ -296,12 +205,6 @@ def _order(parts: list[Part], ctx: Prepared, rows: np.ndarray, sizes: np.ndarray
     role = np.repeat([role_rank[p.role] for p in parts], sizes)
     party = np.repeat([party_rank[p.party] for p in parts], sizes)
     return np.lexsort((party, role, clause, id_rank, when))
-
-
-def _day_of(seconds: int) -> str:
-    from compliance.engine.compile import LOCAL
-
-    return dt.datetime.fromtimestamp(seconds, LOCAL).date().isoformat()
 
 
 def _unresolved(ctx: Prepared) -> list[Unresolved]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from compliance.engine.evaluate import FINDING_COLUMNS
+from compliance.engine.findings import FINDING_COLUMNS
 from compliance.reports import views
 from compliance.reports.model import Report
 
