@@ -19,8 +19,8 @@ import pytest
 from report_helpers import INJECTED
 
 from compliance import __version__
-from compliance.reports import csvout, markdown, table
-from compliance.reports.model import Report, summary
+from compliance.reports import csvout, markdown, model, table
+from compliance.reports.model import Filters, Report, summary
 from compliance.reports.render import render
 
 EXPECTED = [  # (event, clause, party, role, confidence, status) of the fixture, in report order
@@ -66,10 +66,17 @@ def test_table_fixture(small: Report):
     assert "Unresolved actor: pact-unknown-2020-03-02: actor unknown: No group is named." in out
 
 
+def _with(report: Report, findings) -> Report:
+    """The same report showing these (edited) findings."""
+    edited = Report(report.outcome, report.inputs, report.filters)
+    edited.findings = findings
+    return edited
+
+
 def test_table_input_cannot_restyle_the_terminal(small: Report):
     findings = small.findings.copy()
     findings.loc[0, "location"] = "[bold red]X[/] \x1b[31mred\x1b[0m\x07"
-    out = table.render(Report(small.outcome, small.inputs, findings, small.filters))
+    out = table.render(_with(small, findings))
     assert "\x1b" not in out and "\x07" not in out
     assert "[bold red]X[/] \\x1b[31mred\\x1b[0m" in out  # rich markup shown as typed, not applied
 
@@ -231,7 +238,7 @@ def test_csv_carriage_return_cell(small: Report):
     findings = small.findings.copy()
     findings.loc[0, "location"] = "\r=1+1"
     findings.loc[1, "explanation"] = "-2+3"
-    rows = _csv(Report(small.outcome, small.inputs, findings, small.filters))
+    rows = _csv(_with(small, findings))
     assert rows[0]["location"] == "'\r=1+1" and rows[1]["explanation"] == "'-2+3"
 
 
@@ -251,3 +258,23 @@ def test_csv_shipped(shipped: Report):
     assert all(r["clause_text"] for r in rows)
     for row in rows:
         assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_streamed_reports_do_not_depend_on_the_slice_size(shipped: Report, fmt: str, monkeypatch):
+    """JSON and CSV are written a slice of findings at a time: the bytes must not show where slices end."""
+    whole = render(shipped, fmt)
+    monkeypatch.setattr(model, "CHUNK", 7)
+    sliced = Report(shipped.outcome, shipped.inputs, shipped.filters)
+    assert render(sliced, fmt) == whole
+    if fmt == "json":
+        data = json.loads(whole)
+        assert len(data["findings"]) == shipped.count > 7
+        assert data["findings"] == model.records(shipped.findings)
+
+
+def test_json_report_with_no_findings_is_valid(small: Report):
+    empty = Report(small.outcome, small.inputs, Filters(parties=("nobody",)))
+    data = json.loads(render(empty, "json"))
+    assert data["findings"] == [] and data["summary"]["findings"] == 0
+    assert data["events"]["read"] == small.outcome.read

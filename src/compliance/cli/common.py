@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 import typer
 
@@ -32,6 +34,14 @@ def usage(message: str) -> typer.Exit:
 
 def write_atomic(path: Path, data: str | bytes, inputs: Iterable[Path] = ()) -> None:
     """Write through a temporary file renamed into place; refuse to overwrite one of the inputs."""
+    with open_atomic(path, inputs, binary=isinstance(data, bytes)) as fh:
+        fh.write(data)
+
+
+@contextmanager
+def open_atomic(path: Path, inputs: Iterable[Path] = (), *, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file to write a report into: written beside its target and renamed into place only when whole,
+    so a run that fails or is interrupted never leaves half a report; refuses to overwrite an input."""
     target = path.resolve()
     for source in inputs:
         try:
@@ -42,8 +52,8 @@ def write_atomic(path: Path, data: str | bytes, inputs: Iterable[Path] = ()) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
+            yield fh
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a report is an ordinary file

@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from compliance.cli.common import OK, fail
 from compliance.engine.evaluate import evaluate
 from compliance.engine.explain import trace_event
+from compliance.engine.findings import materialize
 from compliance.loading.problems import Problem, did_you_mean
 from compliance.project import load_inputs
 
@@ -27,7 +30,7 @@ def run_explain(event_id: str, agreements: Path | None, events: list[Path] | Non
         raise fail([Problem("--", 0, 0, f"no event '{event_id}' in the log{did_you_mean(event_id, ids)}")])
     row = int(matches[0])
     outcome = evaluate(inputs.terms, frame, inputs.profile)
-    mine = outcome.findings[outcome.findings["event_id"] == event_id]
+    mine = materialize(outcome, np.flatnonzero(outcome.core["row"].to_numpy() == row))  # this event's findings only
     e = frame.iloc[row]
     out = sys.stdout
     out.write(f"Event {event_id}: {e['actor'] or 'unknown actor'} {e['action']} at {e['location']} "

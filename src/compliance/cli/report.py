@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from compliance.cli.common import OK, fail, write_atomic
+from compliance.cli.common import OK, fail, open_atomic
 from compliance.engine.evaluate import evaluate
 from compliance.project import load_inputs
 from compliance.reports.model import Filters, Report
-from compliance.reports.render import render
+from compliance.reports.render import write
 
 
 def build_report(agreements: Path | None, events: list[Path] | None, filters: Filters, profile: str | None):
@@ -23,8 +23,7 @@ def build_report(agreements: Path | None, events: list[Path] | None, filters: Fi
         from compliance.engine.zonefilter import events_in_zones
 
         zone_members = events_in_zones(inputs.terms, table.frame, filters.zones)
-    findings = filters.apply(outcome.findings, zone_members)
-    return Report(outcome, inputs, findings, filters), problems
+    return Report(outcome, inputs, filters, zone_members), problems
 
 
 def run_report(agreements: Path | None, events: list[Path] | None, fmt: str, output: Path | None,
@@ -37,10 +36,10 @@ def run_report(agreements: Path | None, events: list[Path] | None, fmt: str, out
     if len(report.outcome.set_aside) > 20:
         print(f"set aside: ... and {len(report.outcome.set_aside) - 20} more (listed in the JSON report)",
               file=sys.stderr)
-    text = render(report, fmt)
     if output is None:
-        sys.stdout.write(text)
+        write(report, fmt, sys.stdout)
     else:
-        write_atomic(output, text, report.inputs.files)
-        print(f"wrote {output} ({len(report.findings)} findings)", file=sys.stderr)
+        with open_atomic(output, report.inputs.files) as out:
+            write(report, fmt, out)
+        print(f"wrote {output} ({report.count} findings)", file=sys.stderr)
     return OK

@@ -8,6 +8,7 @@ get a per-event look at which condition was in doubt.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from compliance.engine.checks import HOLDS, MAYBE, time_check, where_checks
 from compliance.engine.compile import CompiledClause
@@ -15,30 +16,66 @@ from compliance.engine.context import Prepared
 from compliance.models.profiles import Profile
 
 
-def event_sentences(ctx: Prepared, rows: np.ndarray) -> dict[int, str]:
-    """One sentence per event row: who did what to whom, where and when."""
+class Sentences:
+    """One sentence per event row (who did what to whom, where and when), looked up by row."""
+
+    def __init__(self, rows: np.ndarray, texts: np.ndarray) -> None:
+        self.rows, self.texts = rows, texts
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        return self.texts[np.searchsorted(self.rows, rows)]
+
+
+def event_sentences(ctx: Prepared, rows: np.ndarray) -> Sentences:
+    """The sentence of every event among ``rows``, each written once however many findings it has.
+
+    The parts that take few values (the actor's words, the conduct, the target) are built once per
+    distinct value; only the final join is per event.
+    """
     rows = np.unique(rows[rows >= 0])
     if not len(rows):
-        return {}
+        return Sentences(rows, np.zeros(0, dtype=object))
     col = ctx.column
     resolved = ctx.actor[rows].astype(object)
     raw = col("actor")[rows]
-    actor = np.where(resolved != "", resolved, np.where(raw != "", raw, "an unknown actor"))
-    weapons = np.array([w.replace(";", ", ") for w in col("weapons")[rows]], dtype=object)
-    what = col("action")[rows] + np.where(weapons != "", " (" + weapons + ")", "")
-    target = col("target_type")[rows]
-    tparty = ctx.target_party[rows].astype(object)
-    on = np.where(tparty != "", " on " + tparty + "'s " + np.where(target != "", target, "target"),
-                  np.where(target != "", " on " + target, ""))
-    lat = ctx.frame["lat"].to_numpy()[rows]
-    lon = ctx.frame["lon"].to_numpy()[rows]
-    location = col("location")[rows]
-    place = np.array([loc or f"{a:.4f}, {o:.4f}" for loc, a, o in zip(location, lat, lon, strict=True)],
-                     dtype=object)
-    date, date_end = col("date")[rows], col("date_end")[rows]
-    when = np.where(date_end != "", "between " + date + " and " + date_end, "on " + date)
-    text = "Event " + col("id")[rows] + ": " + actor + " carried out " + what + on + " at " + place + " " + when
-    return dict(zip(rows.tolist(), text.tolist(), strict=True))
+    actor = _few(np.where(resolved != "", resolved, np.where(raw != "", raw, "an unknown actor")), str)
+    what = _few_pairs(col("action")[rows], col("weapons")[rows],
+                      lambda aw: aw[0] + (" (" + aw[1].replace(";", ", ") + ")" if aw[1] else ""))
+    on = _few_pairs(ctx.target_party[rows].astype(object), col("target_type")[rows], _on_words)
+    lat = ctx.frame["lat"].to_numpy(dtype=np.float64)[rows].tolist()
+    lon = ctx.frame["lon"].to_numpy(dtype=np.float64)[rows].tolist()
+    location = col("location")[rows].tolist()
+    ids, dates, ends = col("id")[rows].tolist(), col("date")[rows].tolist(), col("date_end")[rows].tolist()
+    texts = [
+        f"Event {i}: {a} carried out {w}{o} at {loc or f'{y:.4f}, {x:.4f}'} "
+        + (f"between {d} and {e}" if e else f"on {d}")
+        for i, a, w, o, loc, y, x, d, e in zip(ids, actor, what, on, location, lat, lon, dates, ends, strict=True)
+    ]
+    return Sentences(rows, np.array(texts, dtype=object))
+
+
+def _few(values: np.ndarray, words) -> list[str]:
+    """``words(value)`` for every value, computed once per distinct value (the columns repeat a lot)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    table = [words(u) for u in uniques]
+    return [table[c] for c in codes.tolist()]
+
+
+def _few_pairs(a: np.ndarray, b: np.ndarray, words) -> list[str]:
+    """``words((a, b))`` for every pair of values, computed once per distinct pair."""
+    codes_a, uniques_a = pd.factorize(a, sort=False)
+    codes_b, uniques_b = pd.factorize(b, sort=False)
+    codes, pairs = pd.factorize(codes_a.astype(np.int64) * max(len(uniques_b), 1) + codes_b, sort=False)
+    width = max(len(uniques_b), 1)
+    table = [words((str(uniques_a[k // width]), str(uniques_b[k % width]))) for k in pairs.tolist()]
+    return [table[c] for c in codes.tolist()]
+
+
+def _on_words(party_target: tuple[str, str]) -> str:
+    party, target = party_target
+    if party:
+        return f" on {party}'s {target or 'target'}"
+    return f" on {target}" if target else ""
 
 
 def _where_words(cc: CompiledClause) -> str:
@@ -106,35 +143,47 @@ def result_explanation(cc: CompiledClause, ctx: Prepared, party: str,
 
 
 def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray, party: str, role: str,
-                 state: np.ndarray, exemptions: np.ndarray, sentences: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Explanations and doubts for the findings of one clause, one party and one role."""
+                 state: np.ndarray, exemptions: np.ndarray, sentences: Sentences) -> tuple[np.ndarray, np.ndarray]:
+    """Explanations and doubts for the findings of one clause, one party and one role.
+
+    After the event's sentence, the words depend only on the acting party, the attribution and the
+    exemptions considered: each combination is written once, then joined to each event's sentence.
+    """
     n = len(rows)
-    actors = ctx.actor[rows]
-    actors = actors.astype(object)
-    if role == "actor":
-        commanded = np.where((actors != "") & (actors != party), " (the forces of " + actors +
-                             " act under its command)", "")
-        role_text = f"{party} answers as actor" + commanded
-    elif role == "guarantor":
-        role_text = f"{party} answers as guarantor: under {cc.agreement.id} it guarantees the compliance of " + actors
-    else:
-        role_text = np.full(n, f"{party} answers as obligor for a duty the clause puts on it", dtype=object)
-    attribution_text = "attribution: " + ctx.column("attribution")[rows] + \
-        f" (counted: {profile.min_attribution} or stronger)"
-    if cc.exemptions:
-        none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)"
-        exemption_text = np.where(exemptions != "", "exemptions considered: " + exemptions +
-                                  " (the breach stands)", none_apply)
-    else:
-        exemption_text = None
-    text = (np.array([sentences[r] for r in rows.tolist()], dtype=object) + ". " + _clause_sentence(cc) + ". "
-            + role_text + ". " + attribution_text)
-    if exemption_text is not None:
-        text = text + ". " + exemption_text
+    if not n:
+        return np.zeros(0, dtype=object), np.zeros(0, dtype=object)
+    clause_sentence = _clause_sentence(cc)
+    actor_codes, actors = pd.factorize(ctx.actor[rows].astype(object), sort=False)
+    attribution_codes, attributions = pd.factorize(ctx.column("attribution")[rows], sort=False)
+    exemption_codes, considered = pd.factorize(np.asarray(exemptions, dtype=object), sort=False)
+    combo = (actor_codes.astype(np.int64) * len(attributions) + attribution_codes) * len(considered) + exemption_codes
+    combo_codes, combos = pd.factorize(combo, sort=False)
+    none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)" if cc.exemptions else None
+    tails = []
+    for c in combos.tolist():
+        actor = str(actors[c // (len(attributions) * len(considered))])
+        attribution = str(attributions[(c // len(considered)) % len(attributions)])
+        exempt = str(considered[c % len(considered)])
+        if role == "actor":
+            commanded = f" (the forces of {actor} act under its command)" if actor and actor != party else ""
+            role_text = f"{party} answers as actor{commanded}"
+        elif role == "guarantor":
+            role_text = f"{party} answers as guarantor: under {cc.agreement.id} it guarantees the compliance of {actor}"
+        else:
+            role_text = f"{party} answers as obligor for a duty the clause puts on it"
+        tail = (f". {clause_sentence}. {role_text}. attribution: {attribution} "
+                f"(counted: {profile.min_attribution} or stronger)")
+        if none_apply is not None:
+            tail += f". exemptions considered: {exempt} (the breach stands)" if exempt else f". {none_apply}"
+        tails.append(tail)
+    head = sentences.of(rows)
     uncertain = np.full(n, "", dtype=object)
     unsure = np.flatnonzero(state < HOLDS)
     if len(unsure):
         uncertain[unsure] = doubts(cc, ctx, profile, rows[unsure])
-        flagged = uncertain != ""
-        text = np.where(flagged, text + ". Possible, not certain: " + uncertain, text)
-    return text + ".", uncertain
+    flagged = np.flatnonzero(uncertain != "")
+    text = head + np.array([t + "." for t in tails], dtype=object)[combo_codes]
+    if len(flagged):
+        text[flagged] = [f"{h}{tails[c]}. Possible, not certain: {u}." for h, c, u in
+                         zip(head[flagged], combo_codes[flagged].tolist(), uncertain[flagged], strict=True)]
+    return text, uncertain

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TextIO
+
+import numpy as np
+import pandas as pd
 
 from compliance.engine.findings import FINDING_COLUMNS
 from compliance.reports import views
@@ -36,14 +40,39 @@ def neutralise(value: object) -> object:
 
 
 def render(report: Report) -> str:
-    clauses = views.clauses(report)
-    events = views.events(report)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    write(report, buffer)
+    return buffer.getvalue()
+
+
+def write(report: Report, out: TextIO) -> None:
+    """The findings a slice at a time (see ``Report.chunks``); each column's cells made once per distinct value."""
+    clause_text = {key: info.text for key, info in views.clauses(report).items()}
+    notes = _event_notes(report)
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
-    for rec in report.finding_records():
-        clause = clauses.get(rec["clause"])
-        event = events.get(rec["event_id"] or "", {})
-        row = [*(rec.get(c) for c in FINDING_COLUMNS), clause.text if clause else "", event.get("notes", "")]
-        writer.writerow([neutralise(v) for v in row])
-    return BOM + buffer.getvalue()
+    for chunk in report.chunks():
+        cells = [_cells(chunk[c], rounded=c in ("lat", "lon")) for c in FINDING_COLUMNS]
+        cells.append([neutralise(clause_text.get(c, "")) for c in chunk["clause"].tolist()])
+        cells.append([neutralise(notes.get(e, "")) for e in chunk["event_id"].tolist()])
+        writer.writerows(zip(*cells, strict=True))
+
+
+def _event_notes(report: Report) -> dict[str, str]:
+    frame = report.inputs.events.frame
+    if not len(frame):
+        return {}
+    ids = frame["id"].to_numpy(dtype=object, na_value="")
+    notes = frame["notes"].to_numpy(dtype=object, na_value="")
+    noted = np.flatnonzero(notes != "")
+    return dict(zip(ids[noted].tolist(), notes[noted].tolist(), strict=True))
+
+
+def _cells(column: pd.Series, rounded: bool) -> list[object]:
+    codes, uniques = pd.factorize(column.to_numpy(), sort=False, use_na_sentinel=True)
+    values = [u.item() if isinstance(u, np.generic) else u for u in uniques]
+    if rounded:
+        values = [round(float(u), 5) for u in values]
+    table = [neutralise(u) for u in values] + [""]
+    return [table[c] for c in codes.tolist()]

@@ -116,7 +116,7 @@ def render(report: Report) -> str:
         '<a href="#findings">Findings</a> · <a href="#accounting">Not counted or not checked</a> · '
         '<a href="#inputs">Inputs</a></nav>',
     ]
-    if len(report.findings):
+    if report.count:
         parts += [_summary(report), _months(report)]
     parts += [_map(report), _findings(report), _accounting(report), _inputs(report),
               f"<script>{SCRIPT}</script>", "</body>", "</html>"]

@@ -37,7 +37,7 @@ def render(report: Report) -> str:
               f"- Profile: {md(report.profile.id)} ({md(report.inputs.profile_source)}); "
               f"compliance {md(__version__)}",
               "- Profile choices: " + "; ".join(f"{md(k)} = {md(v)}" for k, v in views.profile_choices(report)), ""]
-    if len(report.findings):
+    if report.count:
         lines += _summary(report)
         lines += _findings(report)
     lines += _accounting(report)

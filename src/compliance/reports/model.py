@@ -6,14 +6,21 @@ Every renderer takes this one object; none computes anything the others would no
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from compliance import __version__
 from compliance.engine.evaluate import Outcome
+from compliance.engine.findings import LIGHT_COLUMNS, materialize
 from compliance.project import Inputs
+
+CHUNK = 20_000
+"""Findings made at a time by the streaming renderers: their text is the bulk of a large report's memory."""
 
 
 @dataclass(frozen=True)
@@ -36,35 +43,69 @@ class Filters:
             out["until"] = self.until.isoformat()
         return out
 
-    def apply(self, findings: pd.DataFrame, zone_members: dict[str, set[str]] | None = None) -> pd.DataFrame:
-        keep = pd.Series(True, index=findings.index)
+    def any(self) -> bool:
+        return bool(self.describe())
+
+    def keep(self, facts: pd.DataFrame, zone_members: dict[str, set[str]] | None = None) -> np.ndarray:
+        """The positions of the findings that pass every filter, read off their light columns."""
+        keep = pd.Series(True, index=facts.index)
         if self.parties:
-            keep &= findings["party"].isin(self.parties)
+            keep &= facts["party"].isin(self.parties)
         if self.agreements:
-            keep &= findings["agreement"].isin(self.agreements)
+            keep &= facts["agreement"].isin(self.agreements)
         if self.clauses:
             wanted = set(self.clauses)
-            keep &= findings["clause"].isin(wanted) | findings["clause"].str.split("/").str[1].isin(wanted)
+            keep &= facts["clause"].isin(wanted) | facts["clause"].str.split("/").str[1].isin(wanted)
         if self.zones and zone_members is not None:
             ids = set().union(*(zone_members.get(z, set()) for z in self.zones))
-            keep &= findings["event_id"].isin(ids)
+            keep &= facts["event_id"].isin(ids)
         if self.since:
-            keep &= findings["date"].str[:10] >= self.since.isoformat()
+            keep &= facts["date"].str[:10] >= self.since.isoformat()
         if self.until:
-            keep &= findings["date"].str[:10] <= self.until.isoformat()
-        return findings.loc[keep].reset_index(drop=True)
+            keep &= facts["date"].str[:10] <= self.until.isoformat()
+        return np.flatnonzero(keep.to_numpy(dtype=bool))
 
 
-@dataclass
 class Report:
-    outcome: Outcome
-    inputs: Inputs
-    findings: pd.DataFrame
-    filters: Filters = field(default_factory=Filters)
+    """The findings kept by the filters, and what they were made from.
+
+    ``facts`` (who, which clause, when, the status) is cheap and serves every count; ``findings``, with
+    the event's fields and the explanation, is made when a renderer asks for it, all at once or, for
+    the JSON and CSV reports, ``CHUNK`` findings at a time.
+    """
+
+    def __init__(self, outcome: Outcome, inputs: Inputs, filters: Filters | None = None,
+                 zone_members: dict[str, set[str]] | None = None) -> None:
+        self.outcome, self.inputs, self.filters = outcome, inputs, filters or Filters()
+        everything = materialize(outcome, columns=LIGHT_COLUMNS)
+        if self.filters.any():
+            self.selection: np.ndarray | None = self.filters.keep(everything, zone_members)
+            self.facts = everything.iloc[self.selection].reset_index(drop=True)
+        else:
+            self.selection, self.facts = None, everything
 
     @property
     def profile(self):
         return self.outcome.profile
+
+    @property
+    def count(self) -> int:
+        return len(self.facts)
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        return materialize(self.outcome, self.selection)
+
+    def chunks(self, size: int | None = None) -> Iterator[pd.DataFrame]:
+        """The findings a slice at a time (``CHUNK`` by default), in report order."""
+        size = size or CHUNK
+        if "findings" in self.__dict__:  # already made: slice it rather than make it again
+            for start in range(0, len(self.findings), size):
+                yield self.findings.iloc[start:start + size]
+            return
+        positions = self.selection if self.selection is not None else np.arange(self.count)
+        for start in range(0, len(positions), size):
+            yield materialize(self.outcome, positions[start:start + size])
 
     def accounting(self) -> dict[str, Any]:
         o = self.outcome
@@ -76,17 +117,15 @@ class Report:
         }
 
     def finding_records(self, limit: int | None = None) -> list[dict[str, Any]]:
-        records = []
-        rows = self.findings if limit is None else self.findings.head(limit)
-        for row in rows.itertuples(index=False):
-            rec = {k: (None if _missing(v) else v) for k, v in row._asdict().items()}
-            for key in ("lat", "lon"):
-                if rec.get(key) is not None:
-                    rec[key] = round(float(rec[key]), 5)
-            records.append(rec)
-        return records
+        if limit is not None and limit < self.count:
+            positions = self.selection[:limit] if self.selection is not None else np.arange(limit)
+            rows = materialize(self.outcome, positions)
+        else:
+            rows = self.findings
+        return records(rows)
 
-    def as_dict(self) -> dict[str, Any]:
+    def head(self) -> dict[str, Any]:
+        """Everything but the findings and the accounting of events, in the order of the JSON report."""
         o = self.outcome
         clauses = [{
             "clause": cc.key, "article": cc.clause.article, "kind": cc.kind,
@@ -98,13 +137,28 @@ class Report:
                         **o.profile.model_dump(mode="json", exclude={"id"})},
             "inputs": self.inputs.manifest(),
             "filters": self.filters.describe(),
-            "summary": summary(self.findings),
-            "findings": self.finding_records(),
-            "events": self.accounting(),
+            "summary": summary(self.facts),
+            "findings": None,
+            "events": None,
             "exemption_conflicts": o.conflicts,
             "notes": o.notes,
             "clauses_evaluated": clauses,
         }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.head(), "findings": self.finding_records(), "events": self.accounting()}
+
+
+def records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Findings as plain dicts: missing values as None, coordinates to 5 decimals (about a metre)."""
+    out = []
+    for row in rows.itertuples(index=False):
+        rec = {k: (None if _missing(v) else v) for k, v in row._asdict().items()}
+        for key in ("lat", "lon"):
+            if rec.get(key) is not None:
+                rec[key] = round(float(rec[key]), 5)
+        out.append(rec)
+    return out
 
 
 def _missing(value: Any) -> bool:

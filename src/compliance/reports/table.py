@@ -33,7 +33,7 @@ def render(report: Report, width: int | None = None) -> str:
     out(f"Filters: {views.describe_filters(report)}")
     out(f"Events: {views.accounting_line(report)}")
     out(f"Findings: {views.findings_line(report)}")
-    if len(report.findings):
+    if report.count:
         out(_matrix(report))
         out(_clauses(report))
         out(_months(report))
@@ -126,7 +126,7 @@ def _findings(report: Report, width: int) -> list:
             last = key
         block.add_row(str(i), f"{rec['clause']} (art. {rec['article']})", rec["party"], rec["role"],
                       rec["confidence"], rec["status"])
-    if len(report.findings) > MAX_FINDINGS:
-        out.append(Text(f"... and {len(report.findings) - MAX_FINDINGS} more findings: the terminal shows the first "
+    if report.count > MAX_FINDINGS:
+        out.append(Text(f"... and {report.count - MAX_FINDINGS} more findings: the terminal shows the first "
                         f"{MAX_FINDINGS}; use --format csv, json, markdown or html for all of them."))
     return out

@@ -57,7 +57,7 @@ def party_names(report: Report) -> dict[str, str]:
 def events(report: Report) -> dict[str, dict[str, Any]]:
     """Per event id, what the findings do not carry: notes, target, attribution note, file of origin."""
     frame = report.inputs.events.frame
-    wanted = set(report.findings["event_id"].dropna())
+    wanted = set(report.facts["event_id"].dropna())
     out: dict[str, dict[str, Any]] = {}
     if not wanted or not len(frame):
         return out
@@ -68,7 +68,7 @@ def events(report: Report) -> dict[str, dict[str, Any]]:
 
 
 def counts(report: Report) -> dict[str, Any]:
-    return summary(report.findings)
+    return summary(report.facts)
 
 
 def agreement_order(report: Report, present: set[str]) -> list[str]:
@@ -115,7 +115,7 @@ def months(report: Report) -> tuple[list[str], list[str], dict[tuple[str, str], 
 
 
 def status_counts(report: Report) -> dict[str, int]:
-    found = report.findings["status"].value_counts().to_dict() if len(report.findings) else {}
+    found = report.facts["status"].value_counts().to_dict() if report.count else {}
     return {s: int(found.get(s, 0)) for s in STATUSES}
 
 
@@ -139,7 +139,7 @@ def accounting_line(report: Report) -> str:
 
 def findings_line(report: Report) -> str:
     s = status_counts(report)
-    return (f"{plural(len(report.findings), 'finding')}: {plural(s['breach'], 'breach', 'breaches')}, "
+    return (f"{plural(report.count, 'finding')}: {plural(s['breach'], 'breach', 'breaches')}, "
             f"{s['possible']} possible, {s['contested']} contested (conflicting exemptions)")
 
 
