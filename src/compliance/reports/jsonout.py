@@ -69,16 +69,13 @@ def encode_findings(frame: pd.DataFrame, indent: str = "") -> str:
     n = len(frame)
     if not n:
         return ""
-    columns = list(frame.columns)
-    grid = np.empty((n, 2 * len(columns) + 1), dtype=object)
-    for k, name in enumerate(columns):
-        opening = indent + "{" if k == 0 else ", "
-        grid[:, 2 * k] = opening + json.dumps(name) + ": "
-        column = frame[name]
-        grid[:, 2 * k + 1] = _each(column) if name in _DISTINCT else _encoded(column, rounded=name in ("lat", "lon"))
-    grid[:, -1] = "},\n"
-    grid[-1, -1] = "}"
-    return "".join(grid.ravel().tolist())
+    names = list(frame.columns)
+    keys = [(indent + "{" if k == 0 else ", ") + json.dumps(name).replace("%", "%%") + ": "
+            for k, name in enumerate(names)]
+    line = "".join(key + "%s" for key in keys) + "}"  # one finding: its cells, already encoded, in place
+    cells = [_each(frame[name]) if name in _DISTINCT else _encoded(frame[name], rounded=name in ("lat", "lon")).tolist()
+             for name in names]
+    return ",\n".join([line % row for row in zip(*cells, strict=True)])
 
 
 def _each(column: pd.Series) -> list[str]:
