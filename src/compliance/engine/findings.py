@@ -60,14 +60,17 @@ def materialize(outcome: Outcome, select: np.ndarray | None = None,
     state = core["state"].to_numpy()
     is_event = rows >= 0
     safe = np.where(is_event, rows, 0)
-    starts = np.cumsum([0] + [len(p.rows) for p in parts])[:-1]
+    groups = _groups(part)
 
     def per_part(values: list[object]) -> np.ndarray:
         return np.array(values, dtype=object)[part]
 
     def per_row(name: str) -> np.ndarray:
         # each part's own per-row values, gathered in the final order
-        return np.concatenate([getattr(p, name) for p in parts])[starts[part] + position]
+        out = np.empty(len(rows), dtype=object)
+        for k, at in groups:
+            out[at] = getattr(parts[k], name)[position[at]]
+        return out
 
     def event_col(name: str, default: object = "") -> np.ndarray:
         if not ctx.n:
@@ -104,7 +107,7 @@ def materialize(outcome: Outcome, select: np.ndarray | None = None,
     }
     made = {c: makers[c]() for c in columns if c in makers}
     if "explanation" in columns or "uncertain" in columns:
-        text, doubt = _explanations(outcome, rows, part, position) if outcome.explain else (
+        text, doubt = _explanations(outcome, rows, groups, position) if outcome.explain else (
             np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object))
         made["explanation"], made["uncertain"] = text, doubt
     # object columns, not pandas' inferred strings: findings are rendered, not computed on, and the
@@ -116,7 +119,16 @@ def materialize(outcome: Outcome, select: np.ndarray | None = None,
     return out
 
 
-def _explanations(outcome: Outcome, rows: np.ndarray, part: np.ndarray,
+def _groups(part: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """The positions of each part's findings among those being made."""
+    if not len(part):
+        return []
+    order = np.argsort(part, kind="stable")
+    bounds = np.flatnonzero(np.diff(part[order])) + 1
+    return [(int(part[group[0]]), group) for group in np.split(order, bounds)]
+
+
+def _explanations(outcome: Outcome, rows: np.ndarray, groups: list[tuple[int, np.ndarray]],
                   position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The explanation and doubt of each finding, written part by part for the findings asked for."""
     ctx = outcome.context
@@ -124,10 +136,8 @@ def _explanations(outcome: Outcome, rows: np.ndarray, part: np.ndarray,
     sentences = event_sentences(ctx, rows)
     text = np.empty(len(rows), dtype=object)
     doubt = np.empty(len(rows), dtype=object)
-    order = np.argsort(part, kind="stable")
-    bounds = np.flatnonzero(np.diff(part[order])) + 1
-    for group in np.split(order, bounds) if len(order) else []:
-        p = outcome.parts[int(part[group[0]])]
+    for k, group in groups:
+        p = outcome.parts[k]
         if p.clause.kind == "result":
             one, why = result_explanation(p.clause, ctx, p.party, p.fulfilling)
             text[group], doubt[group] = one, why
