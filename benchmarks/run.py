@@ -133,6 +133,7 @@ def worker(args) -> dict:
     from reference import Reference, compare, read_events
 
     from compliance.engine.evaluate import evaluate
+    from compliance.engine.findings import LIGHT_COLUMNS, materialize
     from compliance.loading.events import load_events
     from compliance.project import load_terms_dir, pick_profile
 
@@ -168,7 +169,7 @@ def worker(args) -> dict:
 
     log("engine: evaluate every shipped clause")
     stages["engine (evaluate)"], outcome = measure(lambda: evaluate(terms, frame, profile), repeat, budget)
-    findings = outcome.findings
+    findings = materialize(outcome, columns=LIGHT_COLUMNS)  # who, which clause, the status: no text needed here
     kinds = {cc.key: cc.kind for cc in outcome.clauses}
     out["clauses"] = {k: sum(1 for v in kinds.values() if v == k) for k in sorted(set(kinds.values()))}
     out["findings"] = {"total": len(findings), "by_status": findings["status"].value_counts().to_dict()}
@@ -219,7 +220,7 @@ def worker(args) -> dict:
             log(f"clause scaling: x{k}")
             m, o = measure(lambda t=more_terms: evaluate(t, frame, profile), min(repeat, 3), budget)
             out["clause_scaling"].append({"factor": k, "clauses": len(o.clauses), "seconds": m["seconds"],
-                                          "cpu": m["cpu"], "runs": m["runs"], "findings": len(o.findings)})
+                                          "cpu": m["cpu"], "runs": m["runs"], "findings": len(o.core)})
     out["worker_peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return out
 
