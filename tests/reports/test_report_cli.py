@@ -143,3 +143,26 @@ def test_same_bytes_across_processes(tmp_path: Path):
     assert len(names) == 10
     for name in names:
         assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
+
+
+def test_a_report_that_fails_halfway_leaves_the_old_file_whole(tmp_path: Path, monkeypatch):
+    """JSON is streamed into a temporary file: a failure after the first slice must neither truncate the
+    previous report nor leave a temporary file behind."""
+    from compliance.reports import jsonout, model
+
+    out = tmp_path / "r.json"
+    out.write_text("previous report\n", encoding="utf-8")
+    monkeypatch.setattr(model, "CHUNK", 2)
+    real, calls = jsonout.encode_findings, []
+
+    def failing(frame, indent=""):
+        calls.append(len(frame))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(frame, indent)
+
+    monkeypatch.setattr(jsonout, "encode_findings", failing)
+    result = runner.invoke(app, [*ARGS, "-f", "json", "-o", str(out)])
+    assert result.exit_code != 0 and len(calls) == 2
+    assert out.read_text(encoding="utf-8") == "previous report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
