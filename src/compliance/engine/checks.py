@@ -32,6 +32,18 @@ class Check:
     expected: str
     test: Callable[[np.ndarray], np.ndarray]
     actual: Callable[[int], str]
+    # for a check that never "possibly" holds: whether it holds, as booleans (``test`` is 2 where this is
+    # true, 0 elsewhere), so that ``run`` filters on it without making and folding tri-states
+    holds: Callable[[np.ndarray], np.ndarray] | None = None
+    # it reads only what ``Prepared.cells`` groups events by, so it can be decided once per cell
+    categorical: bool = False
+
+
+def _binary(name: str, expected: str, holds: Callable[[np.ndarray], np.ndarray],
+            actual: Callable[[int], str]) -> Check:
+    """A check of an event's categories (parties, action, target, attribution, weapons): holds or fails,
+    never "possibly"."""
+    return Check(name, expected, lambda idx: _tri(holds(idx)), actual, holds, categorical=True)
 
 
 def _fmt_time(seconds: int) -> str:
@@ -53,8 +65,8 @@ def _code_check(name: str, words: list[str], code_of: dict[str, int], codes: np.
     wanted = np.zeros(len(code_of) + 1, dtype=bool)
     for word in words:
         wanted[code_of[word]] = True
-    return Check(name, f"one of {_list(words)}", lambda idx: _tri(wanted[codes[idx]]),
-                 lambda i: str(column.iat[i]) or "(none)")
+    return _binary(name, f"one of {_list(words)}", lambda idx: wanted[codes[idx]],
+                   lambda i: str(column.iat[i]) or "(none)")
 
 
 def conduct_checks(conduct: Conduct | None, ctx: Prepared, label: str = "") -> list[Check]:
@@ -66,17 +78,17 @@ def conduct_checks(conduct: Conduct | None, ctx: Prepared, label: str = "") -> l
         checks.append(_code_check(f"{label}action", conduct.actions, ACTION_CODE, ctx.action, frame["action"]))
     if conduct.weapons:
         bits = mask_of(conduct.weapons, WEAPON_BIT)
-        checks.append(Check(f"{label}weapons", f"any of {_list(conduct.weapons)}",
-                            lambda idx, b=bits: _tri((ctx.weapons[idx] & b) != 0),
-                            lambda i: str(frame["weapons"].iat[i]).replace(";", ", ") or "(none)"))
+        checks.append(_binary(f"{label}weapons", f"any of {_list(conduct.weapons)}",
+                              lambda idx, b=bits: (ctx.weapons[idx] & b) != 0,
+                              lambda i: str(frame["weapons"].iat[i]).replace(";", ", ") or "(none)"))
     if conduct.targets:
         checks.append(_code_check(f"{label}target", conduct.targets, TARGET_CODE, ctx.target, frame["target_type"]))
     if conduct.target_parties:
         tp_codes, tp_names = ctx.target_party_codes()
         wanted_parties = np.array([n in conduct.target_parties for n in tp_names] or [False])
-        checks.append(Check(f"{label}target party", f"one of {_list(conduct.target_parties)}",
-                            lambda idx, w=wanted_parties: _tri(w[tp_codes[idx]]),
-                            lambda i: ctx.target_party[i] or "(none)"))
+        checks.append(_binary(f"{label}target party", f"one of {_list(conduct.target_parties)}",
+                              lambda idx, w=wanted_parties: w[tp_codes[idx]],
+                              lambda i: ctx.target_party[i] or "(none)"))
     return checks
 
 
@@ -85,8 +97,8 @@ def actor_check(name: str, bound: set[str], ctx: Prepared, expected: str) -> Che
     codes_, names = ctx.actor_codes()
     table = np.array([bool(a) and ctx.registry.answering(a, bound) is not None for a in names] or [False])
 
-    def test(idx: np.ndarray) -> np.ndarray:
-        return _tri(table[codes_[idx]])
+    def holds(idx: np.ndarray) -> np.ndarray:
+        return table[codes_[idx]]
 
     def actual(i: int) -> str:
         raw = str(ctx.frame["actor"].iat[i])
@@ -94,15 +106,14 @@ def actor_check(name: str, bound: set[str], ctx: Prepared, expected: str) -> Che
             return f"unresolved ('{raw}')" if raw else "unknown"
         return ctx.actor[i] if raw == ctx.actor[i] else f"{ctx.actor[i]} ('{raw}')"
 
-    return Check(name, expected, test, actual)
+    return _binary(name, expected, holds, actual)
 
 
 def attribution_check(profile: Profile, ctx: Prepared) -> Check:
     least = ATTRIBUTION_RANK[profile.min_attribution]
     counted = [a for a in v.ATTRIBUTION if ATTRIBUTION_RANK[a] >= least]
-    return Check("attribution", f"{profile.min_attribution} or stronger ({', '.join(counted)})",
-                 lambda idx: _tri(ctx.attribution[idx] >= least),
-                 lambda i: str(ctx.frame["attribution"].iat[i]))
+    return _binary("attribution", f"{profile.min_attribution} or stronger ({', '.join(counted)})",
+                   lambda idx: ctx.attribution[idx] >= least, lambda i: str(ctx.frame["attribution"].iat[i]))
 
 
 def time_check(cc: CompiledClause, ctx: Prepared, name: str = "time") -> Check:
@@ -172,11 +183,11 @@ def where_checks(where: Where, ctx: Prepared, profile: Profile) -> list[Check]:
             out = np.zeros(len(idx), dtype=np.int8)
             if not len(idx):
                 return out
-            x, y = ctx.xy()
+            x, y = ctx.xy_at(idx)
             for ref in refs:
                 for zid in zones.members(ref):
                     tol = ctx.precision[idx] + zones.zones[zid].props.precision_km
-                    near = np.flatnonzero(zones.zones[zid].near(x[idx], y[idx], km + float(tol.max())))
+                    near = np.flatnonzero(zones.zones[zid].near(x, y, km + float(tol.max())))
                     d = ctx.zone_distance(zid, idx[near])
                     out[near] = np.maximum(out[near], band_state(d, km, tol[near]))
             return out
@@ -227,20 +238,45 @@ def clause_checks(cc: CompiledClause, ctx: Prepared, profile: Profile) -> list[C
     return checks
 
 
-def run(checks: list[Check], idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluate checks on ever fewer events; return the survivors and their combined state (1 or 2)."""
-    state = np.full(len(idx), HOLDS, dtype=np.int8)
+def run(checks: list[Check], idx: np.ndarray,
+        cells: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate checks on ever fewer events; return the survivors and their combined state (1 or 2).
+
+    With ``cells`` (``Prepared.cells``), consecutive categorical checks are decided once per cell and
+    applied together with one lookup. The state is the least of the checks' results; until some
+    check says "possibly", it is "holds" for every survivor and is not carried along.
+    """
+    state: np.ndarray | None = None
     alive = idx
-    for check in checks:
-        if not len(alive):
-            break
-        result = check.test(alive)
-        keep = result > FAILS
-        alive, state = alive[keep], np.minimum(state[keep], result[keep])
+    i = 0
+    while i < len(checks) and len(alive):
+        check = checks[i]
+        if cells is not None and check.categorical:
+            cell, first = cells
+            ok = np.ones(len(first), dtype=bool)
+            while i < len(checks) and checks[i].categorical:
+                ok &= checks[i].holds(first)
+                i += 1
+            keep = ok[cell[alive]]
+        elif check.holds is not None:
+            keep = check.holds(alive)
+            i += 1
+        else:
+            result = check.test(alive)
+            keep = result > FAILS
+            alive = alive[keep]
+            state = result[keep] if state is None else np.minimum(state[keep], result[keep])
+            i += 1
+            continue
+        alive = alive[keep]
+        state = None if state is None else state[keep]
+    if state is None:
+        state = np.full(len(alive), HOLDS, dtype=np.int8)
     return alive, state
 
 
 EXEMPT, BREACH, CONFLICT = "exempt", "breach", "conflict"
+OUTCOMES = (BREACH, EXEMPT, CONFLICT)  # an outcome's code is its index here
 
 
 def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -252,23 +288,36 @@ def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tu
     is a conflict, reported, never guessed. Resolution runs once per distinct set of applicable
     exemptions, not once per event.
     """
-    outcome = np.full(len(idx), BREACH, dtype=object)
-    names = np.full(len(idx), "", dtype=object)
+    codes, names = exemption_outcomes(cc, ctx, idx)
+    return np.array(OUTCOMES, dtype=object)[codes], names
+
+
+def exemption_outcomes(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``resolve_exemptions`` with each outcome as its code in ``OUTCOMES`` (small integers compare fast).
+
+    Conditions on an event's categories only (as all of them are) are decided once per cell of
+    events (``Prepared.cells``), and so is the resolution; events read theirs with one lookup.
+    """
     if not cc.exemptions or not len(idx):
-        return outcome, names
-    masks = np.zeros(len(idx), dtype=np.int64)
-    for bit, ex in enumerate(cc.exemptions):
-        state = np.full(len(idx), HOLDS, dtype=np.int8)
-        for check in exemption_condition(ex, ctx):
-            state = np.minimum(state, check.test(idx))
-        masks |= np.where(state == HOLDS, np.int64(1) << bit, 0)
+        return np.zeros(len(idx), dtype=np.int8), np.full(len(idx), "", dtype=object)
+    conditions = [exemption_condition(ex, ctx) for ex in cc.exemptions]
+    per_cell = all(check.categorical for checks in conditions for check in checks)
+    cell, first = ctx.cells() if per_cell else (None, idx)
+    masks = np.zeros(len(first), dtype=np.int64)
+    for bit, checks in enumerate(conditions):
+        applies = np.ones(len(first), dtype=bool)
+        for check in checks:
+            applies &= check.holds(first) if check.holds is not None else check.test(first) == HOLDS
+        masks |= np.where(applies, np.int64(1) << bit, 0)
     values, inverse = np.unique(masks, return_inverse=True)
-    effects = np.empty(len(values), dtype=object)
+    effects = np.empty(len(values), dtype=np.int8)
     winners = np.empty(len(values), dtype=object)
     for k, value in enumerate(values):
         active = [ex for bit, ex in enumerate(cc.exemptions) if value & (np.int64(1) << bit)]
         effect, decided = _resolve(cc.clause.id, active)
-        effects[k], winners[k] = effect, ", ".join(decided)
+        effects[k], winners[k] = OUTCOMES.index(effect), ", ".join(decided)
+    if cell is not None:
+        inverse = inverse[cell[idx]]
     return effects[inverse], winners[inverse]
 
 

@@ -42,6 +42,25 @@ def weapon_bits(column: pd.Series) -> np.ndarray:
     return table[inverse] if len(inverse) else np.zeros(0, dtype=np.int64)
 
 
+Coded = tuple[np.ndarray, list[str]]  # codes per event, and the distinct values they number
+
+
+def parties_of(registry: Registry, column: pd.Series) -> tuple[np.ndarray, dict[str, str], Coded]:
+    """The party of each event (as ``Registry.resolve_column`` gives it), the names that matched none,
+    and the parties as codes into their distinct values.
+
+    The registry resolves the column's distinct names, and events take theirs by code: one pass over
+    the column instead of two, and the party codes come from a few hundred names, not a million rows.
+    Codes number parties in order of first appearance, as factorizing the resolved column would.
+    """
+    inverse, names = distinct(column)
+    resolved, unknown = registry.resolve_column(pd.Series(names, dtype="string"))
+    party_codes, parties = pd.factorize(resolved, sort=False)
+    if not len(inverse):
+        return np.zeros(0, dtype=object), unknown, (np.zeros(0, dtype=np.int32), [str(p) for p in parties])
+    return resolved[inverse], unknown, (party_codes.astype(np.int32)[inverse], [str(p) for p in parties])
+
+
 def mask_of(words, mapping) -> np.int64:
     return np.int64(sum((mapping[w] for w in words), np.int64(0)))
 
@@ -62,9 +81,11 @@ class Prepared:
     precision: np.ndarray
     unknown_actor_names: dict[str, str]
     _xy: tuple[np.ndarray, np.ndarray] | None = None
+    _xy_some: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # done, x, y: places projected so far
     _actor_codes: tuple[np.ndarray, list[str]] | None = None
     _target_codes: tuple[np.ndarray, list[str]] | None = None
     _id_rank: np.ndarray | None = None
+    _cells: tuple[np.ndarray, np.ndarray] | None = None
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _columns: dict[str, np.ndarray] = field(default_factory=dict)
@@ -75,8 +96,8 @@ class Prepared:
 
     @classmethod
     def build(cls, frame: pd.DataFrame, registry: Registry, zones: ZoneSet) -> Prepared:
-        actor, unknown = registry.resolve_column(frame["actor"])
-        target_party, _ = registry.resolve_column(frame["target_party"])
+        actor, unknown, actor_codes = parties_of(registry, frame["actor"])
+        target_party, _, target_codes = parties_of(registry, frame["target_party"])
         attribution = codes(frame["attribution"], ATTRIBUTION_RANK).astype(np.int8)
         return cls(
             frame=frame, registry=registry, zones=zones, actor=actor, target_party=target_party,
@@ -84,6 +105,7 @@ class Prepared:
             weapons=weapon_bits(frame["weapons"]), attribution=attribution,
             start=frame["start"].to_numpy(dtype=np.int64), end=frame["end"].to_numpy(dtype=np.int64),
             precision=frame["precision_km"].to_numpy(dtype=np.float64), unknown_actor_names=unknown,
+            _actor_codes=actor_codes, _target_codes=target_codes,
         )
 
     def actor_codes(self) -> tuple[np.ndarray, list[str]]:
@@ -99,23 +121,74 @@ class Prepared:
             self._target_codes = (inverse.astype(np.int32), [str(u) for u in uniques])
         return self._target_codes
 
+    def cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """Events grouped by all that the categorical checks read (parties, action, target, attribution,
+        weapons): the cell of each event, and one event of each cell.
+
+        A million events fall in a few thousand cells, so a run of such checks is decided once per cell
+        and read back per event with one lookup, instead of each check gathering its own columns.
+        """
+        if self._cells is None:
+            (actors, actor_names), (targeted, target_names) = self.actor_codes(), self.target_party_codes()
+            columns = [
+                (actors, len(actor_names)), (targeted, len(target_names)),
+                (self.action + 1, len(ACTION_CODE) + 1), (self.target + 1, len(TARGET_CODE) + 1),
+                (self.attribution + 1, len(ATTRIBUTION_RANK) + 1), (self.weapons, 1 << len(WEAPON_BIT)),
+            ]
+            key, span = np.zeros(self.n, dtype=np.int64), 1
+            for values, size in columns:
+                if span * size >= 2**62:  # numbered densely again before the key could overflow
+                    key = pd.factorize(key)[0].astype(np.int64)
+                    span = int(key.max()) + 1 if self.n else 1
+                key = key * size + values.astype(np.int64)
+                span *= size
+            cell, uniques = pd.factorize(key)
+            first = np.zeros(len(uniques), dtype=np.int64)
+            first[cell] = np.arange(self.n)  # any event of a cell stands for it: they read the same
+            self._cells = cell, first
+        return self._cells
+
     def id_rank(self) -> np.ndarray:
         """Each event's position in the order of ids (for a stable order of findings)."""
         if self._id_rank is None:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            order = pc.sort_indices(pa.array(self.column("id").tolist(), type=pa.string())).to_numpy()
+            column = self.frame["id"]
+            if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+                # Arrow text sorts where it lies (empty for missing, as ``column`` reads it): no Python strings
+                ids = pc.fill_null(pa.array(column.array), "")
+            else:
+                ids = pa.array(self.column("id").tolist(), type=pa.string())
+            order = pc.sort_indices(ids).to_numpy()
             rank = np.empty(self.n, dtype=np.int64)
             rank[order] = np.arange(self.n)
             self._id_rank = rank
         return self._id_rank
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every event's place, projected."""
         if self._xy is None:
-            self._xy = project(self.frame["lon"].to_numpy(dtype=np.float64),
-                               self.frame["lat"].to_numpy(dtype=np.float64))
+            self.xy_at(np.arange(self.n))
+            assert self._xy_some is not None
+            self._xy = self._xy_some[1], self._xy_some[2]
         return self._xy
+
+    def xy_at(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The projected places of events ``idx``: each projected once, and only if some check asks for it
+        (most events fail a cheaper condition first, and projection costs more than all of those)."""
+        if self._xy is not None:
+            return self._xy[0][idx], self._xy[1][idx]
+        if self._xy_some is None:
+            self._xy_some = np.zeros(self.n, dtype=bool), np.zeros(self.n), np.zeros(self.n)
+        done, x, y = self._xy_some
+        todo = idx[~done[idx]]
+        if len(todo):
+            lon = self.frame["lon"].to_numpy(dtype=np.float64)
+            lat = self.frame["lat"].to_numpy(dtype=np.float64)
+            x[todo], y[todo] = project(lon[todo], lat[todo])
+            done[todo] = True
+        return x[idx], y[idx]
 
     def membership(self, zid: str, idx: np.ndarray) -> np.ndarray:
         """Membership (IN/EDGE/OUT) of events ``idx`` in one zone, computed once per event and zone."""
@@ -126,8 +199,8 @@ class Prepared:
             self._membership[zid] = (done, values)
         todo = idx[~done[idx]]
         if len(todo):
-            x, y = self.xy()
-            values[todo] = self.zones.membership(zid, x[todo], y[todo], self.precision[todo])
+            x, y = self.xy_at(todo)
+            values[todo] = self.zones.membership(zid, x, y, self.precision[todo])
             done[todo] = True
         return values[idx]
 
@@ -147,8 +220,7 @@ class Prepared:
             self._distance[zid] = (done, values)
         todo = idx[~done[idx]]
         if len(todo):
-            x, y = self.xy()
-            values[todo] = self.zones.distance_km([zid], x[todo], y[todo])
+            values[todo] = self.zones.distance_km([zid], *self.xy_at(todo))
             done[todo] = True
         return values[idx]
 
@@ -160,3 +232,12 @@ class Prepared:
                 column.astype(str).to_numpy(dtype=object)
             self._columns[name] = values
         return self._columns[name]
+
+    def column_at(self, name: str, idx: np.ndarray) -> np.ndarray:
+        """``column(name)[idx]``, without converting the whole column when it has not been (a few rows
+        of a million need not make a million strings)."""
+        if name in self._columns:
+            return self._columns[name][idx]
+        textual = hasattr(self.frame[name], "str")  # decided on the whole column, as ``column`` does
+        column = self.frame[name].iloc[idx]
+        return column.to_numpy(dtype=object, na_value="") if textual else column.astype(str).to_numpy(dtype=object)

@@ -1,0 +1,213 @@
+"""The engine's shortcuts give exactly what the plain computation gives.
+
+The engine decides categorical checks once per cell of alike events, sorts findings on one packed key,
+writes the reasons for unresolved actors once per distinct name, and decides zone membership with
+buffers wherever they leave no doubt. Each shortcut is compared here with the plain way (every check on
+every event, ``np.lexsort``, one reason per event, the exact distance for every point), on logs and
+points made at random (seeded) to cover the corners: unknown actors, spans, imprecise places, points
+a hair either side of a tolerance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from tests.conftest import REPO
+
+from compliance.engine.checks import HOLDS, _resolve, clause_checks, exemption_condition
+from compliance.engine.compile import compile_clauses
+from compliance.engine.evaluate import _answering, evaluate
+from compliance.geometry.zones import _SHELL_FROM, Zone, ZoneSet
+from compliance.loading.events import events_frame
+from compliance.models.events import Event
+from compliance.models.profiles import Profile
+from compliance.project import load_terms_dir
+from compliance.vocabulary import ROLES
+
+PROJECT = Path(__file__).parent / "project"
+ACTORS = ["gov", "rebels", "militia", "sponsor", "patron", "jihadis", "Government Army 4th Division",
+          "Nobody We Know", " nobody we know ", None]
+ACTIONS = ["air-strike", "shelling", "ground-assault", "heavy-weapons-presence", "patrol", "road-opened"]
+TARGETS = [None, "military-position", "school", "hospital", "infrastructure", "residential"]
+PLACES = [(35.85, 36.65), (35.3, 36.65), (35.505, 36.7)]  # in the box, south of it, on the road
+
+
+@pytest.fixture(scope="module")
+def terms():
+    terms, problems = load_terms_dir(PROJECT)
+    assert not problems, [str(p) for p in problems]
+    return terms
+
+
+def random_events(seed: int, n: int) -> list[Event]:
+    rnd = random.Random(seed)
+    out = []
+    for k in rnd.sample(range(10 * n), n):  # ids in no particular order
+        lat, lon = rnd.choice(PLACES)
+        day = f"2020-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}" if rnd.random() < 0.9 else "2019-12-31"
+        # skewed, so that many events share all their categories and differ in one (as in real logs)
+        data = {
+            "id": f"e{k}", "date": day, "actor": rnd.choices(ACTORS, [8, 4, 2, 1, 1, 1, 1, 1, 1, 1])[0],
+            "action": rnd.choices(ACTIONS, [4, 4, 1, 4, 1, 1])[0],
+            "location": {"lat": lat + rnd.uniform(-0.3, 0.3), "lon": lon + rnd.uniform(-0.3, 0.3),
+                         "precision_km": rnd.choice([0, 0, 0, 1, 5, 20])},
+            "target": {"type": rnd.choices(TARGETS, [6, 2, 1, 1, 2, 1])[0],
+                       "party": rnd.choices([None, "jihadis", "gov", "rebels"], [6, 2, 1, 1])[0]},
+            "weapons": rnd.sample(["tank", "artillery", "drone", "small-arms"], rnd.randint(0, 2)),
+            "attribution": rnd.choices(["confirmed", "probable", "alleged", "disputed", "unknown"], [6, 2, 2, 1, 1])[0],
+            "attribution_note": rnd.choice([None, None, "claimed by two groups"]),
+            "involved": rnd.choice([[], [], ["gov", "rebels"]]),
+        }
+        if rnd.random() < 0.1:  # a span of a few days
+            data["date_end"] = (dt.date.fromisoformat(day) + dt.timedelta(days=rnd.randint(1, 9))).isoformat()
+        out.append(Event.model_validate(data))
+    return out
+
+
+def plain_run(checks, idx):
+    """Every check's tri-state, on ever fewer events: the engine before its shortcuts."""
+    state = np.full(len(idx), HOLDS, dtype=np.int8)
+    alive = idx
+    for check in checks:
+        if not len(alive):
+            break
+        result = check.test(alive)
+        keep = result > 0
+        alive, state = alive[keep], np.minimum(state[keep], result[keep])
+    return alive, state
+
+
+def plain_exemptions(cc, ctx, idx):
+    """Each exemption's conditions on every event, resolved per distinct set of applicable exemptions."""
+    effect = np.full(len(idx), "breach", dtype=object)
+    names = np.full(len(idx), "", dtype=object)
+    if not cc.exemptions or not len(idx):
+        return effect, names
+    masks = np.zeros(len(idx), dtype=np.int64)
+    for bit, ex in enumerate(cc.exemptions):
+        state = np.full(len(idx), HOLDS, dtype=np.int8)
+        for check in exemption_condition(ex, ctx):
+            state = np.minimum(state, check.test(idx))
+        masks |= np.where(state == HOLDS, np.int64(1) << bit, 0)
+    for value in np.unique(masks):
+        active = [ex for bit, ex in enumerate(cc.exemptions) if value & (np.int64(1) << bit)]
+        e, decided = _resolve(cc.clause.id, active)
+        effect[masks == value], names[masks == value] = e, ", ".join(decided)
+    return effect, names
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("readings", [{}, {"test-accord/ct-scope": "broad"}])
+def test_the_engine_finds_what_the_plain_computation_finds(terms, seed, readings):
+    profile = Profile(id="test", readings=readings)
+    outcome = evaluate(terms, events_frame(random_events(seed, 3000)), profile)
+    ctx = outcome.context
+    everyone = np.arange(ctx.n)
+    got = {}
+    for p in outcome.parts:
+        if p.clause.kind != "result":
+            got.setdefault(p.clause.key, set()).update(
+                (int(r), p.party, p.role, int(s), st, ex)
+                for r, s, st, ex in zip(p.rows, p.state, p.status, p.exemptions, strict=True))
+    for cc in compile_clauses(terms, profile):
+        if cc.kind == "result":
+            continue
+        alive, state = plain_run(clause_checks(cc, ctx, profile), everyone)
+        effect, decided = plain_exemptions(cc, ctx, alive)
+        want = set()
+        for r, s, e, d in zip(alive, state, effect, decided, strict=True):
+            if e == "exempt":
+                continue
+            status = "contested" if e == "conflict" else "breach" if s == HOLDS else "possible"
+            # who answers, by the engine's own rule (tested on its own in test_rules.py)
+            answering = _answering(cc, ctx, profile, ctx.actor[r])
+            want.update((int(r), party, role, int(s), status, d) for party, role in answering)
+        assert got.get(cc.key, set()) == want, cc.key
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_findings_come_in_the_order_of_a_sort_on_every_key(terms, seed):
+    outcome = evaluate(terms, events_frame(random_events(seed, 1500)), Profile(id="test"))
+    parts, ctx = outcome.parts, outcome.context
+    assert len(parts) > 3
+    sizes = np.array([len(p.rows) for p in parts])
+    rows = np.concatenate([p.rows for p in parts])
+    ids = ctx.column("id")
+    id_rank = np.argsort(np.argsort(np.array([str(i) for i in ids]), kind="stable"), kind="stable")
+    when = np.where(rows >= 0, ctx.start[np.maximum(rows, 0)],
+                    np.repeat([(p.clause.deadline.seconds - 1) if p.clause.deadline else 0 for p in parts], sizes))
+    keys = [sorted({p.clause.key for p in parts}), list(ROLES), sorted({p.party for p in parts})]
+    clause = np.repeat([keys[0].index(p.clause.key) for p in parts], sizes)
+    role = np.repeat([keys[1].index(p.role) for p in parts], sizes)
+    party = np.repeat([keys[2].index(p.party) for p in parts], sizes)
+    order = np.lexsort((party, role, clause, np.where(rows >= 0, id_rank[np.maximum(rows, 0)], -1), when))
+    part = np.repeat(np.arange(len(parts)), sizes)
+    position = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    assert outcome.core["row"].tolist() == rows[order].tolist()
+    assert outcome.core["part"].tolist() == part[order].tolist()
+    assert outcome.core["position"].tolist() == position[order].tolist()
+
+
+def test_unresolved_actors_each_have_their_reason_in_id_order(terms):
+    events = random_events(6, 1500)
+    outcome = evaluate(terms, events_frame(events), Profile(id="test"))
+    want = []
+    frame = outcome.context.frame
+    for ident, name, note, inv, party in zip(frame["id"], frame["actor"], frame["attribution_note"],
+                                             frame["involved"], outcome.context.actor, strict=True):
+        if party:
+            continue
+        name, note, inv = str(name).strip(), str(note).strip(), str(inv).strip()
+        reason = (f"actor '{name}' matches no party or alias in the registry" if name
+                  else "actor unknown" + (f": {note}" if note else ""))
+        if inv:
+            reason += f" (involved: {inv.replace(';', ', ')})"
+        want.append((str(ident), reason))
+    assert len(want) > 100
+    assert [(u.event_id, u.reason) for u in outcome.unresolved] == sorted(want, key=lambda u: u[0])
+
+
+# -- zones ------------------------------------------------------------------------------------------------
+
+
+def shipped_areas() -> list[Zone]:
+    terms, problems = load_terms_dir(REPO / "agreements")
+    assert not problems
+    return [z for z in terms.zones.zones.values() if z.props.kind == "area"]
+
+
+AREAS = shipped_areas()
+
+
+@pytest.mark.parametrize("precise", [False, True], ids=["stated precision", "precision 0"])
+@pytest.mark.parametrize("zone", AREAS, ids=[z.id for z in AREAS])
+def test_area_membership_is_the_exact_distance_to_the_edge(zone, precise):
+    """Many points at about each tolerance from the edge (in, out, and a hair either side): the buffers
+    that spare most points the distance must never decide one differently from it."""
+    if precise:
+        zone = Zone(zone.props.model_copy(update={"precision_km": 0.0}), zone.geometry, zone.path)
+    zones = ZoneSet({zone.id: zone})
+    rng = np.random.default_rng(zlib.crc32(zone.id.encode()))
+    precisions = np.array([0.0, 0.05, 0.3, 2.0, 10.0])
+    n = _SHELL_FROM * len(precisions) * 2  # enough that every tolerance takes the buffers' path
+    precision = rng.choice(precisions, n)
+    tolerance = precision + zone.props.precision_km
+    on_edge = shapely.line_interpolate_point(zone.projected_boundary, rng.uniform(0, 1, n), normalized=True)
+    reach = tolerance * 1000 * rng.uniform(0.8, 1.2, n) + rng.uniform(-20, 20, n)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    x = shapely.get_x(on_edge) + reach * np.cos(angle)
+    y = shapely.get_y(on_edge) + reach * np.sin(angle)
+    got = zones.membership(zone.id, x, y, precision)
+
+    distance = shapely.distance(zone.projected_boundary, shapely.points(x, y)) / 1000.0
+    want = np.where(shapely.contains_xy(zone.projected, x, y), 2, 0)
+    want[(tolerance > 0) & (distance <= tolerance)] = 1
+    assert (want == 1).sum() > 1000 and (want != 1).sum() > 1000  # both sides of the tolerances
+    wrong = np.flatnonzero(got != want)
+    assert not len(wrong), list(zip(distance[wrong][:5], tolerance[wrong][:5], got[wrong][:5], strict=True))
