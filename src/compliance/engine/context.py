@@ -228,8 +228,12 @@ class Prepared:
         """A column of the log as a plain object array of text, converted once per run."""
         if name not in self._columns:
             column = self.frame[name]
-            values = column.to_numpy(dtype=object, na_value="") if hasattr(column, "str") else \
-                column.astype(str).to_numpy(dtype=object)
+            if not hasattr(column, "str"):
+                values = column.astype(str).to_numpy(dtype=object)
+            elif name == "id" or not len(column):  # ids are distinct: nothing to share
+                values = column.to_numpy(dtype=object, na_value="")
+            else:
+                values = _shared_strings(column)
             self._columns[name] = values
         return self._columns[name]
 
@@ -241,3 +245,19 @@ class Prepared:
         textual = hasattr(self.frame[name], "str")  # decided on the whole column, as ``column`` does
         column = self.frame[name].iloc[idx]
         return column.to_numpy(dtype=object, na_value="") if textual else column.astype(str).to_numpy(dtype=object)
+
+
+def _shared_strings(column: pd.Series) -> np.ndarray:
+    """A text column as an object array in which equal values are one string object.
+
+    Most columns of a log repeat a few values (actions, places, sources, dates); a million separate
+    copies would cost tens of megabytes a column and a second to make, against a few milliseconds here.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pc.fill_null(pa.array(column), ""))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    words = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    return words[encoded.indices.to_numpy(zero_copy_only=False)]
