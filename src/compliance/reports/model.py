@@ -93,6 +93,11 @@ class Report:
         return len(self.facts)
 
     @cached_property
+    def summary(self) -> dict[str, Any]:
+        """The counts (made once: every renderer shows several of them)."""
+        return summary(self.facts)
+
+    @cached_property
     def findings(self) -> pd.DataFrame:
         return materialize(self.outcome, self.selection)
 
@@ -137,7 +142,7 @@ class Report:
                         **o.profile.model_dump(mode="json", exclude={"id"})},
             "inputs": self.inputs.manifest(),
             "filters": self.filters.describe(),
-            "summary": summary(self.facts),
+            "summary": self.summary,
             "findings": None,
             "events": None,
             "exemption_conflicts": o.conflicts,

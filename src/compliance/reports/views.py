@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compliance.models.common import Source
-from compliance.reports.model import Report, summary
+from compliance.reports.model import Report
 from compliance.vocabulary import ROLES
 
 STATUSES = ("breach", "possible", "contested")
@@ -68,7 +68,7 @@ def events(report: Report) -> dict[str, dict[str, Any]]:
 
 
 def counts(report: Report) -> dict[str, Any]:
-    return summary(report.facts)
+    return report.summary
 
 
 def agreement_order(report: Report, present: set[str]) -> list[str]:
