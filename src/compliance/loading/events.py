@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import json
 import re
 import warnings
@@ -21,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from compliance import vocabulary as v
 from compliance.loading.problems import Problem, Problems, did_you_mean
@@ -77,7 +80,13 @@ class EventTable:
 
 
 def empty_frame() -> pd.DataFrame:
-    return _finish(pd.DataFrame({c: pd.Series(dtype="object") for c in CSV_COLUMNS}))
+    global _EMPTY
+    if _EMPTY is None:  # made once: its dates and numbers take pandas tens of milliseconds, even with no rows
+        _EMPTY = _finish(pd.DataFrame({c: pd.Series(dtype="object") for c in CSV_COLUMNS}))
+    return _EMPTY.copy()
+
+
+_EMPTY: pd.DataFrame | None = None
 
 
 # -- YAML ----------------------------------------------------------------------------------------------
@@ -249,11 +258,16 @@ def _load_table(path: Path, shown: str, table: EventTable) -> pd.DataFrame | Non
         if path.suffix.lower() == ".parquet":
             frames = _read_parquet(path, shown, local)
         else:
-            try:
-                frames = _read_csv(path, shown, local)
-            except _Recount as recount:
+            plain = _read_plain_csv(path, shown, local)
+            if plain is not None:
+                frames = plain
+            else:  # anything unusual about the file: the exact (slower) reading decides, from scratch
                 local = EventTable(empty_frame())
-                frames = _read_csv(path, shown, local, recount.line_map)
+                try:
+                    frames = _read_csv(path, shown, local)
+                except _Recount as recount:
+                    local = EventTable(empty_frame())
+                    frames = _read_csv(path, shown, local, recount.line_map)
     except _Unreadable as exc:
         _add(table, shown, exc.line, exc.col, exc.message)
         return None
@@ -487,7 +501,7 @@ class _CsvState:
             if c not in raw.columns:
                 raw[c] = ""
         raw = raw.reset_index(drop=True)
-        raw["origin"] = pd.array([f"{shown}:{line}" for line in lines.tolist()], dtype="string")
+        raw["origin"] = _origins(shown, lines)
         raw["alternatives"] = ""
         return _check_rows(raw, shown, table, self.col_of, lines, self.seen)
 
@@ -498,6 +512,199 @@ def _chunk_rows(path: Path) -> int:
         head = fh.read(1 << 20)
     per_row = max(1, len(head) // max(1, head.count(b"\n")))
     return int(min(CHUNK_ROWS, max(10, CHUNK_BYTES // per_row)))
+
+
+# -- the plain CSV: read by Arrow ---------------------------------------------------------------------------
+#
+# Most logs are plain: UTF-8, one record a line, every row with the header's fields, no blank lines. Such a file
+# gives the same cells whichever parser reads it, and the line of a row is its number plus one; Arrow's CSV reader
+# reads it several times faster than pandas can give it as text. Any other file (and any file Arrow will not read)
+# goes to ``_read_csv``, which keeps every line exact through quoted newlines, blank and skipped rows.
+
+# Bytes Arrow parses at a time: a row longer than this sends the file to ``_read_csv``. Arrow reads some 40 blocks
+# ahead, so a block is at most a 32nd of a chunk (and at least 64 KiB).
+_ARROW_BLOCK = 1 << 20
+
+
+def _read_plain_csv(path: Path, shown: str, table: EventTable) -> list[pd.DataFrame] | None:
+    """The frames of a plain CSV log, in the same chunks as ``_read_csv``; None for any other file (``table``
+    then holds partial counts and is discarded)."""
+    import pyarrow.csv as pacsv
+
+    lines_in_file = _plain_lines(path)
+    if lines_in_file is None or lines_in_file < 2 or not _encodable(shown) or _ends_in_open_quote(path):
+        return None
+    read = pacsv.ReadOptions(block_size=int(min(_ARROW_BLOCK, max(1 << 16, CHUNK_BYTES // 32))))
+    parse = pacsv.ParseOptions(newlines_in_values=True)  # quote-aware splitting, so the cells are always right
+    try:
+        with pacsv.open_csv(path, read_options=read, parse_options=parse) as peek:
+            names = peek.schema.names
+    except (pa.ArrowException, ValueError, OSError):
+        return None
+    columns = [str(c).strip() for c in names]
+    if (len(set(columns)) != len(columns) or any(c not in CSV_COLUMNS for c in columns)
+            or any(c not in columns for c in CSV_REQUIRED)):
+        return None  # the header's problems are for ``_read_csv`` to report
+    convert = pacsv.ConvertOptions(column_types={c: pa.large_string() for c in names}, strings_can_be_null=False,
+                                   check_utf8=False)  # ``_plain_lines`` has checked the UTF-8
+    chunk_rows, checks = _chunk_rows(path), _FileChecks(shown, table, {c: i + 1 for i, c in enumerate(columns)})
+    done = 0  # data rows so far
+    batches: list[pa.RecordBatch] = []
+    buffered = 0
+    try:
+        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except (pa.ArrowException, ValueError, OSError):
+        return None
+    with reader:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                batch = None
+            except (pa.ArrowException, ValueError, OSError):  # a row with too few or too many fields, ...
+                return None
+            if batch is not None:
+                batches.append(batch)
+                buffered += batch.num_rows
+            # the same chunks as pandas' reader: rows [k * chunk_rows, (k + 1) * chunk_rows)
+            while buffered >= chunk_rows or (batch is None and buffered):
+                data = pa.Table.from_batches(batches, schema=reader.schema)
+                take = min(chunk_rows, buffered)
+                rest = data.slice(take)
+                batches, buffered = rest.to_batches(), rest.num_rows
+                if done + take + 1 > lines_in_file:
+                    return None
+                _plain_chunk(data.slice(0, take), columns, done + 2, shown, table, checks)
+                done += take
+            if batch is None:
+                break
+    if done + 1 != lines_in_file:
+        return None  # blank lines, or records over several lines: their lines need ``_read_csv``
+    return checks.frames()
+
+
+def _plain_chunk(data: pa.Table, columns: list[str], first_line: int, shown: str, table: EventTable,
+                 checks: _FileChecks) -> None:
+    """What ``_CsvState.chunk`` does with a chunk, for a plain file: row ``i`` is on line ``first_line + i``."""
+    data = data.combine_chunks()
+    n = data.num_rows
+    lines = np.arange(first_line, first_line + n, dtype=np.int64)
+    empty = _bools(pc.equal(data.column(0), ""))
+    if empty.any():
+        for column in data.columns[1:]:
+            empty &= _bools(pc.equal(column, ""))
+    if empty.any():  # a row with every cell empty (a spreadsheet's empty row) holds no event
+        data, lines = data.filter(pa.array(~empty)), lines[~empty]
+    if not len(lines):
+        return
+    table.read += len(lines)
+    raw = pd.DataFrame({c: _string_series(data.column(i)) for i, c in enumerate(columns)})
+    _check_chunk(checks, raw, shown, lines)
+
+
+def _plain_lines(path: Path) -> int | None:
+    """The number of lines of a UTF-8 file without NUL bytes or lone carriage returns (the same counting as
+    ``_scan_bytes``: a UTF-8 BOM skipped); None for any other file, which ``_scan_bytes`` then describes.
+
+    A few fast passes over the bytes; the exact line and column of a bad byte are left to ``_scan_bytes``."""
+    newlines, last, pending, cr_pending = 0, b"", b"", False
+    with path.open("rb") as fh:
+        block = fh.read(_SCAN_BYTES)
+        if block.startswith(codecs.BOM_UTF8):
+            block = block[len(codecs.BOM_UTF8):]
+        while block:
+            if block.find(b"\x00") >= 0:
+                return None
+            data = pending + block
+            pending = b""
+            if not data.isascii():
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    if exc.reason != "unexpected end of data" or exc.end != len(data):
+                        return None
+                    pending = data[exc.start:]  # a character cut by the end of the block
+            octets = np.frombuffer(block, dtype=np.uint8)
+            if cr_pending and octets[0] != 0x0A:
+                return None
+            if block.find(b"\r") >= 0:
+                cr = octets == 0x0D
+                if (cr[:-1] & (octets[1:] != 0x0A)).any():
+                    return None
+            cr_pending = bool(octets[-1] == 0x0D)
+            newlines += int(np.count_nonzero(octets == 0x0A))
+            last = block[-1:]
+            block = fh.read(_SCAN_BYTES)
+    if pending or cr_pending:
+        return None
+    return newlines + (last not in (b"", b"\n"))
+
+
+def _ends_in_open_quote(path: Path) -> bool:
+    """Whether the last line opens a quoted cell it never closes: Arrow would read it to the end of the file, where
+    pandas refuses the file (``_read_csv`` then says so). Only the last line can: every other line of a plain file
+    is a whole record."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        tail, start, step = b"", size, 1 << 16
+        while start > 0:
+            start, step = max(0, start - step), step * 2
+            fh.seek(start)
+            tail = fh.read(size - start)
+            if tail.rfind(b"\n", 0, len(tail) - 1) >= 0:
+                break
+    line = tail[tail.rfind(b"\n", 0, len(tail) - 1) + 1:]
+    if b'"' not in line:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.read_csv(io.BytesIO(line), header=None, dtype=str, keep_default_na=False, engine="c",
+                        skip_blank_lines=False, on_bad_lines="warn")
+    except Exception:  # whatever pandas makes of it, the exact reading decides
+        return True
+    return False
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` (a path as shown) is valid Unicode that Arrow can hold (not so for every file name)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_chunk(checks: _FileChecks, raw: pd.DataFrame, shown: str, lines) -> None:
+    """A chunk of rows from a table file, completed to every CSV column (absent ones empty), to the checks."""
+    for c in CSV_COLUMNS:
+        if c not in raw.columns:
+            raw[c] = ""
+    raw["origin"] = _origins(shown, lines)
+    raw["alternatives"] = ""
+    checks.add(raw, lines)
+
+
+def _origins(shown: str, lines: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``path:line`` for each row as a string array, made by Arrow: a Python string per row costs seconds on
+    millions of rows."""
+    if not _encodable(shown):
+        return pd.array([f"{shown}:{line}" for line in lines.tolist()], dtype="string")
+    numbers = pc.cast(pa.array(np.asarray(lines, dtype=np.int64)), pa.large_string())
+    return pd.arrays.ArrowStringArray(pc.binary_join_element_wise(pa.scalar(shown, pa.large_string()), numbers,
+                                                                  pa.scalar(":", pa.large_string())))
+
+
+def _string_series(values: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.Series:
+    """Arrow text as a pandas ``string`` column, without copying."""
+    if values.type != pa.large_string():
+        values = values.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index, copy=False)
+
+
+def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An Arrow boolean result (without nulls) as a NumPy mask."""
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _unreadable_csv(exc: Exception) -> _Unreadable:
@@ -535,7 +742,6 @@ def _header_problems(columns: list[str], shown: str, table: EventTable, header_l
 
 def _read_parquet(path: Path, shown: str, table: EventTable) -> list[pd.DataFrame]:
     """A Parquet log, streamed by record batches; a row's place is its row number (1 = the first row)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -546,8 +752,7 @@ def _read_parquet(path: Path, shown: str, table: EventTable) -> list[pd.DataFram
     columns = [str(c).strip() for c in source.schema_arrow.names]
     col_of = {c: i + 1 for i, c in enumerate(columns)}
     header_ok = _header_problems(columns, shown, table, 0)
-    frames: list[pd.DataFrame] = []
-    seen = _SeenIds()
+    checks = _FileChecks(shown, table, col_of)
     done = 0
     try:
         for batch in source.iter_batches(batch_size=CHUNK_ROWS):
@@ -561,17 +766,14 @@ def _read_parquet(path: Path, shown: str, table: EventTable) -> list[pd.DataFram
                 table.set_aside.extend(SetAside("", f"{shown}:{line}", "the file's header is invalid")
                                        for line in lines)
                 continue
-            raw = raw.astype({c: "string" for c in raw.columns if c in TEXT_COLUMNS})
-            for c in CSV_COLUMNS:
-                if c not in raw.columns:
-                    raw[c] = ""
-            raw["origin"] = pd.array([f"{shown}:{line}" for line in lines.tolist()], dtype="string")
-            raw["alternatives"] = ""
-            frames.append(_check_rows(raw, shown, table, col_of, lines, seen))
+            # text already (nearly always): taken as it is by the checks, which hold it as "string" anyway
+            raw = raw.astype({c: "string" for c in raw.columns
+                              if c in TEXT_COLUMNS and not isinstance(raw[c].dtype, pd.StringDtype)})
+            _check_chunk(checks, raw, shown, lines)
     except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
         raise _Unreadable(1, 1, f"the Parquet table cannot be read to its end ({_short(str(exc).strip())})") \
             from None
-    return frames
+    return checks.frames()
 
 
 def _line_of(message: str) -> int:
@@ -600,68 +802,181 @@ class _SeenIds:
     millions of rows is looked up in bulk, never id by id)."""
 
     def __init__(self) -> None:
-        import pyarrow as pa
+        self.ids: list[pa.Array] = []
+        self.origins: list[pa.Array] = []
 
-        self.pa = pa
-        self.ids = pa.array([], type=pa.string())
-        self.origins = pa.array([], type=pa.string())
+    def lookup(self, ids: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | None]:
+        """Which of ``ids`` were seen in earlier chunks, and (for those) where each was first read."""
+        n = len(ids)
+        if not self.ids:
+            return np.zeros(n, dtype=bool), None
+        earlier = pa.chunked_array(self.ids, type=pa.large_string())
+        # hash the chunk and probe the ids before it: cheaper than hashing all of those, and mostly there is no hit
+        if not pc.any(pc.is_in(earlier, value_set=ids)).as_py():
+            return np.zeros(n, dtype=bool), None
+        where = pc.index_in(ids, value_set=earlier.combine_chunks())
+        firsts = pa.chunked_array(self.origins, type=pa.large_string()).combine_chunks().take(where)
+        return _bools(where.is_valid()), firsts
 
-    def lookup(self, ids: pd.Series) -> tuple[np.ndarray, list[str | None]]:
-        """Which of ``ids`` were seen in earlier chunks, and where each was first read."""
-        import pyarrow.compute as pc
+    def add(self, ids: pa.ChunkedArray, origins: pa.ChunkedArray) -> None:
+        self.ids.extend(ids.chunks)
+        self.origins.extend(origins.chunks)
 
-        if not len(self.ids):
-            return np.zeros(len(ids), dtype=bool), [None] * len(ids)
-        where = pc.index_in(self._arrow(ids), value_set=self.ids)
-        seen = where.is_valid().to_numpy(zero_copy_only=False)
-        firsts = self.origins.take(where).to_pylist() if seen.any() else [None] * len(ids)
-        return seen, firsts
 
-    def add(self, ids: pd.Series, origins: pd.Series) -> None:
-        self.ids = self.pa.concat_arrays([self.ids, self._arrow(ids)])
-        self.origins = self.pa.concat_arrays([self.origins, self._arrow(origins)])
+@dataclass
+class _Checked:
+    """A chunk after the checks each row answers alone: the reasons of its bad rows, not yet set aside (the check
+    for repeated ids needs the rows before it)."""
 
-    def _arrow(self, values: pd.Series):
-        return self.pa.array(values.astype("string").to_numpy(dtype=object, na_value=""), type=self.pa.string())
+    raw: pd.DataFrame  # the typed rows, less those found bad once ``drop_bad`` is called
+    lines: np.ndarray
+    col_of: dict[str, int]
+    ids: pa.ChunkedArray  # every row's id, stripped
+    named: np.ndarray  # ids not empty
+    first_col: np.ndarray
+    # only the bad rows: a list for every row is seconds of garbage on millions of rows
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.id_cells = _string_series(self.ids)  # for messages
+        self.origins = _arrow_strings(self.raw["origin"])
+        self.rows = np.arange(len(self.raw))  # the rows of the chunk still in ``raw``
+
+    def flag(self, mask: np.ndarray, column: str, message) -> None:
+        """Give each row of ``mask`` the reason ``message`` (text, or made from the row), found in ``column``."""
+        for i in np.flatnonzero(mask):
+            self.reasons.setdefault(int(i), []).append(message(i) if callable(message) else message)
+            if not self.first_col[i]:
+                self.first_col[i] = self.col_of.get(column, 1)
+
+    def flag_duplicates(self, dup: np.ndarray, first_at) -> None:
+        ids = self.id_cells
+        self.flag(dup, "id", lambda i: f"duplicate event id '{_short(ids.iat[i], 80)}': first at {first_at(i)}")
+
+    def bad(self) -> np.ndarray:
+        """The rows with a reason to be set aside, as a mask."""
+        out = np.zeros(len(self.lines), dtype=bool)
+        out[list(self.reasons)] = True
+        return out
+
+    def drop_bad(self) -> None:
+        """Let go of the rows found bad so far (a log of long bad rows is not held whole meanwhile)."""
+        if self.reasons:
+            keep = ~self.bad()[self.rows]
+            self.raw, self.rows = self.raw.loc[keep], self.rows[keep]
+
+    def set_aside(self, shown: str, table: EventTable) -> pd.DataFrame:
+        """Set the bad rows aside with every reason, at the line and column of the first; the rest of the rows."""
+        if not self.reasons:
+            return self.raw
+        ids = self.id_cells
+        bad = self.bad()
+        for i in np.flatnonzero(bad):
+            line, col, reason = int(self.lines[i]), int(self.first_col[i]), "; ".join(self.reasons[int(i)])
+            table.set_aside.append(SetAside(str(ids.iat[i]), f"{shown}:{line}:{col}", reason))
+            _add(table, shown, line, col, f"event '{_short(str(ids.iat[i]), 80)}': {reason}", row=True)
+        return self.raw.loc[~bad[self.rows]]
 
 
 def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[str, int],
                 lines: np.ndarray, seen: _SeenIds | None = None) -> pd.DataFrame:
     """Vectorized row checks: each bad row is set aside with every reason, at its line and column."""
+    checked = _row_checks(raw, col_of, lines)
+    if checked is None:
+        return raw
+    n, ids, named = len(raw), raw["id"], checked.named
+    # duplicates within the file (this chunk and those before): keep the first, set aside the rest naming it
+    earlier, firsts = seen.lookup(checked.ids) if seen is not None else (np.zeros(n, dtype=bool), None)
+    earlier &= named
+    dup = (_duplicated(checked.ids) & named) | earlier
+    if dup.any():
+        first_index = pd.Series(np.arange(n), index=ids).groupby(level=0).first()
+        checked.flag_duplicates(dup, lambda i: firsts[i].as_py() if earlier[i]
+                                else raw["origin"].iat[int(first_index[ids.iat[i]])])
+    if seen is not None:
+        keep = pa.array(named & ~dup)
+        seen.add(checked.ids.filter(keep), _arrow_strings(raw["origin"]).filter(keep))
+    return checked.set_aside(shown, table)
+
+
+class _FileChecks:
+    """The checks of a file whose bad rows can wait for its end (nothing else is set aside meanwhile): the ids
+    repeated anywhere in it are then found in one Arrow pass, where looking each chunk up in the chunks before it
+    costs several. The same reasons, in the same order, as ``_check_rows`` chunk by chunk."""
+
+    def __init__(self, shown: str, table: EventTable, col_of: dict[str, int]):
+        self.shown, self.table, self.col_of = shown, table, col_of
+        self.chunks: list[_Checked] = []
+        self.known = _KnownMoments()
+
+    def add(self, raw: pd.DataFrame, lines: np.ndarray) -> None:
+        """Check a chunk's rows (``raw``, on ``lines``), keeping only what the end of the file needs."""
+        checked = _row_checks(raw, self.col_of, lines, self.known)
+        if checked is not None:
+            checked.drop_bad()
+            self.chunks.append(checked)
+
+    def frames(self) -> list[pd.DataFrame]:
+        """At the end of the file: set aside the repeated ids (and every bad row); the good rows, chunk by chunk."""
+        if not self.chunks:
+            return []
+        ids = pa.chunked_array([c for checked in self.chunks for c in checked.ids.chunks], type=pa.large_string())
+        if len(ids) < 2 or pc.all(pc.greater(ids[1:], ids[:-1])).as_py():
+            return [checked.set_aside(self.shown, self.table) for checked in self.chunks]  # ids in order: none twice
+        codes = pc.dictionary_encode(ids.combine_chunks()).indices.to_numpy(zero_copy_only=False)
+        repeated = _repeats(codes)
+        dup = repeated & np.concatenate([checked.named for checked in self.chunks])
+        if dup.any():
+            firsts = np.flatnonzero(~repeated)  # the row where each distinct id is first read, in order of its code
+            origins = pa.chunked_array([c for checked in self.chunks for c in checked.origins.chunks],
+                                       type=pa.large_string())
+            start = 0
+            for checked in self.chunks:
+                n = len(checked.lines)
+                here = dup[start:start + n]
+                if here.any():
+                    checked.flag_duplicates(here, lambda i, s=start: origins[int(firsts[codes[s + i]])].as_py())
+                start += n
+        return [checked.set_aside(self.shown, self.table) for checked in self.chunks]
+
+
+def _row_checks(raw: pd.DataFrame, col_of: dict[str, int], lines: np.ndarray,
+                known: _KnownMoments | None = None) -> _Checked | None:
+    """The checks each row answers alone, and the typed columns (in ``raw``). On Arrow arrays, with a fast test
+    for the plain values almost every row holds; where a column holds anything else, the general (pandas) route
+    decides for that column, so the result never depends on the route."""
     n = len(raw)
     if not n:
-        return raw
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    first_col = np.zeros(n, dtype=np.int64)
-
-    def flag(mask: np.ndarray, column: str, message) -> None:
-        for i in np.flatnonzero(mask):
-            reasons[i].append(message(i) if callable(message) else message)
-            if not first_col[i]:
-                first_col[i] = col_of.get(column, 1)
-
-    text = {c: raw[c].astype("string").fillna("").str.strip() for c in TEXT_COLUMNS}
+        return None
+    for c in raw.columns[raw.columns.duplicated()]:
+        raw[c].str  # noqa: B018 - a name given twice: pandas gives a frame for it, and fails as it always has
+    text = {c: _stripped(raw[c]) for c in TEXT_COLUMNS}
     for c in TEXT_COLUMNS:
-        raw[c] = text[c]
-    ids = text["id"]
-    flag((ids == "").to_numpy(), "id", "the id is empty")
-    bad_id = (~ids.str.fullmatch(EVENT_ID_PATTERN)).to_numpy() & (ids != "").to_numpy()
+        raw[c] = _string_series(text[c], raw.index)
+    ids = raw["id"]
+    named = ~_bools(pc.equal(text["id"], ""))
+    checked = _Checked(raw, lines, col_of, text["id"], named, np.zeros(n, dtype=np.int64))
+    flag = checked.flag
+    flag(~named, "id", "the id is empty")
+    bad_id = ~_valid_ids(text["id"]) & named
     flag(bad_id, "id", lambda i: f"the id '{_short(ids.iat[i], 80)}' may hold only letters, digits and . _ : -")
-    action = text["action"]
-    bad = (~action.isin(v.ACTIONS)).to_numpy()
+    action = raw["action"]
+    bad = ~_bools(pc.is_in(text["action"], value_set=_ACTIONS))
     flag(bad, "action", lambda i: f"unknown action '{_short(action.iat[i], 80)}'{_hint(action.iat[i], v.ACTIONS)}")
-    ttype = text["target_type"]
-    bad = ((ttype != "") & ~ttype.isin(v.TARGET_TYPES)).to_numpy()
+    ttype = raw["target_type"]
+    bad = ~_bools(pc.equal(text["target_type"], "")) & ~_bools(pc.is_in(text["target_type"], value_set=_TARGETS))
     flag(bad, "target_type", lambda i: f"unknown target type '{_short(ttype.iat[i], 80)}'"
          f"{_hint(ttype.iat[i], v.TARGET_TYPES)}")
-    attribution = text["attribution"].replace("", "unknown")
+    attribution_text = pc.if_else(pc.equal(text["attribution"], ""), "unknown", text["attribution"])
+    attribution = _string_series(attribution_text, raw.index)
     raw["attribution"] = attribution
-    bad = (~attribution.isin(v.ATTRIBUTION)).to_numpy()
+    bad = ~_bools(pc.is_in(attribution_text, value_set=_ATTRIBUTIONS))
     flag(bad, "attribution", lambda i: f"unknown attribution '{_short(attribution.iat[i], 80)}'; use one of: "
          f"{', '.join(v.ATTRIBUTION)}")
-    weapons = text["weapons"]
+    weapons = raw["weapons"]
     # only lists that are not plainly made of known weapons are split (the split is slow on millions of rows)
-    has_weapons = (weapons != "").to_numpy() & ~weapons.str.fullmatch(_KNOWN_WEAPONS).fillna(False).to_numpy()
+    listed, spaced = _weapon_lists(text["weapons"])
+    has_weapons = ~_bools(pc.equal(text["weapons"], "")) & ~listed
     if has_weapons.any():
         exploded = weapons[has_weapons].str.split(";").explode().str.strip()
         unknown = exploded[~exploded.isin(v.WEAPONS) & (exploded != "")]
@@ -672,18 +987,19 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
             first_bad = unknown.groupby(level=0).first()
             flag(bad_rows, "weapons", lambda i: f"unknown weapon '{_short(first_bad.loc[raw.index[i]], 80)}'"
                  f"{_hint(first_bad.loc[raw.index[i]], v.WEAPONS)}")
-    spaced = weapons.str.contains(r"\s", regex=True).fillna(False).to_numpy()
     if spaced.any():
         weapons = weapons.copy()
         weapons[spaced] = weapons[spaced].str.replace(r"\s*;\s*", ";", regex=True)
     raw["weapons"] = weapons
     for column, low, high in (("lat", -90, 90), ("lon", -180, 180)):
-        given_text = _text(raw[column])
-        values = pd.to_numeric(given_text, errors="coerce").astype("float64")
-        raw[column] = values
-        arr = values.to_numpy()
-        flag(~np.isfinite(arr), column, lambda i, c=column, t=given_text: f"{c} is empty; write a number"
-             if t.iat[i] == "" else f"{c} '{_short(t.iat[i], 80)}' is not a finite number")
+        arr = _plain_numbers(raw[column], _DECIMAL_SIGNED)
+        if arr is None:  # empty cells, words, exponents, ...: what pandas makes of them, and why they are bad
+            given_text = _text(raw[column])
+            values = pd.to_numeric(given_text, errors="coerce").astype("float64")
+            arr = values.to_numpy()
+            flag(~np.isfinite(arr), column, lambda i, c=column, t=given_text: f"{c} is empty; write a number"
+                 if t.iat[i] == "" else f"{c} '{_short(t.iat[i], 80)}' is not a finite number")
+        raw[column] = arr
         flag(np.isfinite(arr) & ((arr < low) | (arr > high)), column,
              lambda i, c=column, lo=low, hi=high: f"{c} {arr_of(raw, c)[i]} is outside {lo}..{hi}")
     lat, lon = raw["lat"].to_numpy(), raw["lon"].to_numpy()
@@ -691,41 +1007,229 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
     outside = valid_pos & ~_in_syria(lat, lon)
     flag(outside, "lat", lambda i: f"the place ({lat[i]}, {lon[i]}) lies outside Syria"
          + ("; latitude and longitude look swapped" if _in_syria(lon[i:i + 1], lat[i:i + 1])[0] else ""))
-    precision = _text(raw["precision_km"])
-    num = pd.to_numeric(precision.mask(precision == "", "0"), errors="coerce").astype("float64")
-    arr = num.to_numpy()
-    flag(~np.isfinite(arr) | (arr < 0), "precision_km",
-         lambda i: f"precision_km '{_short(precision.iat[i], 80)}' is not a number of kilometres >= 0")
-    raw["precision_km"] = num
-    for column in ("killed", "civilians_killed"):
-        given_text = _text(raw[column])
-        num = pd.to_numeric(given_text.mask(given_text == "", None), errors="coerce").astype("float64")
-        given = (given_text != "").to_numpy()
+    arr = _plain_numbers(raw["precision_km"], _DECIMAL, empty=0.0)
+    if arr is None:
+        precision = _text(raw["precision_km"])
+        num = pd.to_numeric(precision.mask(precision == "", "0"), errors="coerce").astype("float64")
         arr = num.to_numpy()
-        bad = given & (~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr)))
-        flag(bad, column, lambda i, c=column, t=given_text: f"{c} '{_short(t.iat[i], 80)}' is not a whole number >= 0")
+        flag(~np.isfinite(arr) | (arr < 0), "precision_km",
+             lambda i: f"precision_km '{_short(precision.iat[i], 80)}' is not a number of kilometres >= 0")
+    raw["precision_km"] = arr
+    for column in ("killed", "civilians_killed"):
+        arr = _plain_numbers(raw[column], _COUNT, empty=np.nan)
+        bad = np.zeros(n, dtype=bool)
+        if arr is None:
+            given_text = _text(raw[column])
+            num = pd.to_numeric(given_text.mask(given_text == "", None), errors="coerce").astype("float64")
+            given = (given_text != "").to_numpy()
+            arr = num.to_numpy()
+            bad = given & (~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr)))
+            flag(bad, column, lambda i, c=column, t=given_text: f"{c} '{_short(t.iat[i], 80)}' is not a whole "
+                 "number >= 0")
         raw[column] = pd.array(np.where(np.isfinite(arr) & ~bad, arr, np.nan), dtype="Float64").astype("Int64")
-    start, end, date_problems = _times(text["date"], text["date_end"])
+    start, end, date_problems = _times(raw["date"], raw["date_end"], known)
     for message, mask, column in date_problems:
         flag(mask, column, message)
     raw["start"], raw["end"] = start, end
-    # duplicates within the file (this chunk and those before): keep the first, set aside the rest naming it
-    named = (ids != "").to_numpy()
-    earlier, firsts = seen.lookup(ids) if seen is not None else (np.zeros(n, dtype=bool), None)
-    earlier &= named
-    dup = (ids.duplicated(keep="first").to_numpy() & named) | earlier
-    if dup.any():
-        first_index = pd.Series(np.arange(n), index=ids).groupby(level=0).first()
-        flag(dup, "id", lambda i: f"duplicate event id '{_short(ids.iat[i], 80)}': first at "
-             + (firsts[i] if earlier[i] else raw["origin"].iat[int(first_index[ids.iat[i]])]))
-    if seen is not None:
-        seen.add(ids[named & ~dup], raw["origin"][named & ~dup])
-    bad_rows = np.fromiter((bool(r) for r in reasons), dtype=bool, count=n)
-    for i in np.flatnonzero(bad_rows):
-        line, col, reason = int(lines[i]), int(first_col[i]), "; ".join(reasons[i])
-        table.set_aside.append(SetAside(str(ids.iat[i]), f"{shown}:{line}:{col}", reason))
-        _add(table, shown, line, col, f"event '{_short(str(ids.iat[i]), 80)}': {reason}", row=True)
-    return raw.loc[~bad_rows]
+    return checked
+
+
+def _repeats(codes: np.ndarray) -> np.ndarray:
+    """Which rows repeat a value of a row before them, given the values' Arrow dictionary codes: Arrow numbers the
+    distinct values in the order they first appear, so a row repeats one when its code is not above every code
+    before it."""
+    out = np.zeros(len(codes), dtype=bool)
+    if len(codes) > 1:
+        out[1:] = codes[1:] <= np.maximum.accumulate(codes)[:-1]
+    return out
+
+
+_ACTIONS = pa.array(v.ACTIONS, type=pa.large_string())
+_TARGETS = pa.array(v.TARGET_TYPES, type=pa.large_string())
+_ATTRIBUTIONS = pa.array(v.ATTRIBUTION, type=pa.large_string())
+_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
+_ID_SPELT = EVENT_ID_PATTERN == r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"  # what ``_valid_ids`` spells out
+# Cells the fast route reads as numbers: made of these characters only, at most 15 of them (so at most 15 digits,
+# which pandas and Arrow both read to the nearest double), and read by Arrow as a number.
+_DECIMAL_SIGNED = "0123456789.-"
+_DECIMAL = "0123456789."
+_COUNT = "0123456789"
+_PLAIN_CHARS = 15
+_EXACT_INTS = 2**53  # every integer below this is a double, and back
+
+
+def _arrow_strings(column: pd.Series) -> pa.ChunkedArray:
+    """A column as Arrow text, missing cells as nulls: what ``.astype("string")`` holds (without copying when it is
+    already Arrow text)."""
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        column = column.astype("string")
+    values = column.array.__arrow_array__()
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
+def _stripped(column: pd.Series) -> pa.ChunkedArray:
+    """What ``column.astype("string").fillna("").str.strip()`` holds, as Arrow text (pandas strips with the same
+    kernel). Most columns have nothing to strip, which a look at the ends of the cells shows faster."""
+    values = _arrow_strings(column)
+    if values.null_count:
+        values = pc.fill_null(values, "")
+    if all(_visible_ends(chunk) for chunk in values.chunks):
+        return values
+    return pc.utf8_trim_whitespace(values)
+
+
+def _visible_ends(values: pa.Array) -> bool:
+    """Whether every cell is empty or starts and ends with a visible ASCII character (never whitespace)."""
+    edges = _edge_bytes(values)
+    if edges is None:
+        return False
+    first, last, empty = edges
+    visible = ((first - np.uint8(0x21)) <= np.uint8(0x7E - 0x21)) & ((last - np.uint8(0x21)) <= np.uint8(0x7E - 0x21))
+    return bool(visible.all() or (visible | empty).all())
+
+
+def _edge_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The first and the last byte of each cell (anything for an empty cell), and which cells are empty. None for
+    an array with nulls, or not of text."""
+    buffers = _text_buffers(values)
+    if buffers is None:
+        return None
+    offsets, data = buffers
+    empty = offsets[1:] == offsets[:-1]
+    if not len(data):
+        zeros = np.zeros(len(values), dtype=np.uint8)
+        return zeros, zeros, empty
+    return data.take(offsets[:-1], mode="clip"), data.take(offsets[1:] - 1, mode="clip"), empty
+
+
+def _text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The offsets (one more than the cells) and the bytes of Arrow text without nulls, as NumPy views: what a test
+    of every cell's bytes needs, without a Python string per cell. None for an array with nulls, or not of text."""
+    if values.type not in (pa.string(), pa.large_string()) or values.null_count:
+        return None
+    _, offsets_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64 if values.type == pa.large_string() else np.int32)
+    offsets = offsets[values.offset:values.offset + len(values) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    return offsets, data
+
+
+def _valid_ids(ids: pa.ChunkedArray) -> np.ndarray:
+    """Which ids ``re.fullmatch(EVENT_ID_PATTERN, id)`` accepts: every character one of ``_ID_CHARS``, and the first
+    a letter or a digit (two Arrow passes, several times faster than the regular expression)."""
+    if not _ID_SPELT:  # the pattern has changed: pandas' own route
+        return np.asarray(_string_series(ids).str.fullmatch(EVENT_ID_PATTERN).to_numpy(), dtype=bool)
+    ok = _bools(pc.equal(pc.utf8_trim(ids, characters=_ID_CHARS), ""))
+    firsts = [_edge_bytes(chunk) for chunk in ids.chunks]
+    if any(edges is None for edges in firsts):
+        for mark in "._:-":
+            ok &= ~_bools(pc.starts_with(ids, mark))
+        return ok & ~_bools(pc.equal(ids, ""))
+    first = np.concatenate([edges[0] for edges in firsts]) if firsts else np.zeros(0, dtype=np.uint8)
+    empty = np.concatenate([edges[2] for edges in firsts]) if firsts else np.zeros(0, dtype=bool)
+    return ok & ~empty & ~np.isin(first, np.frombuffer(b"._:-", dtype=np.uint8))
+
+
+def _plain_numbers(column: pd.Series, chars: str, *, empty: float | None = None) -> np.ndarray | None:
+    """A numeric column as doubles when every cell is plain (made of ``chars``; an empty cell as ``empty`` when that
+    is given): then exactly what ``pd.to_numeric`` of its text gives, without a Python string per cell. None when any
+    cell is not plain: the caller takes the pandas route, which also says what is wrong."""
+    dtype = column.dtype
+    if dtype.kind in "iu":  # Parquet integers (pandas' nullable ones too): their text is plain, a missing one empty
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(values)
+        given = values[~missing]
+        if (missing.any() and empty is None) or (len(given) and (
+                np.abs(given).max() >= _EXACT_INTS or ("-" not in chars and given.min() < 0))):
+            return None
+        values[missing] = np.nan if empty is None else empty
+        return values
+    if isinstance(dtype, np.dtype) and dtype == np.float64:
+        return _plain_doubles(column.to_numpy(), chars, empty=empty)
+    if not isinstance(dtype, pd.StringDtype):
+        return None
+    values = _arrow_strings(column)  # not stripped: a plain cell has no spaces to strip
+    return _plain_text_numbers(pc.fill_null(values, "") if values.null_count else values, chars, empty=empty)
+
+
+def _plain_text_numbers(values: pa.ChunkedArray, chars: str, *, empty: float | None) -> np.ndarray | None:
+    """``_plain_numbers`` for text: every byte one of ``chars``, at most 15 of them, and a number to Arrow."""
+    allowed = np.zeros(256, dtype=bool)
+    allowed[np.frombuffer(chars.encode("ascii"), dtype=np.uint8)] = True
+    lengths = []
+    for chunk in values.chunks:
+        buffers = _text_buffers(chunk)
+        if buffers is None:
+            return None
+        offsets, data = buffers
+        if not allowed[data[offsets[0]:offsets[-1]]].all():  # every byte of every cell one of ``chars``
+            return None
+        lengths.append(np.diff(offsets))
+    is_empty = np.concatenate(lengths) == 0 if lengths else np.zeros(0, dtype=bool)
+    if (is_empty.any() and empty is None) or any(len(part) and part.max() > _PLAIN_CHARS for part in lengths):
+        return None
+    out = np.full(len(values), np.nan if empty is None else empty, dtype=np.float64)
+    given = values.filter(pa.array(~is_empty)) if is_empty.any() else values
+    try:
+        numbers = pc.cast(given, pa.float64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "-", "1.2.3", "4-5", ...
+        return None
+    # "-0": pandas reads it as 0 or -0 depending on the other cells of the column
+    zero = numbers == 0
+    if "-" in chars and zero.any() and _bools(pc.starts_with(given, "-"))[zero].any():
+        return None
+    out[~is_empty] = numbers
+    return out
+
+
+def _plain_doubles(values: np.ndarray, chars: str, *, empty: float | None) -> np.ndarray | None:
+    """``_plain_numbers`` for a column of doubles. pandas reads each back from its text, Python's repr. A double that
+    is the nearest one to a decimal of at most 15 digits has a repr of at most 15 digits, which comes back unchanged:
+    that is tested without writing any text, decimal place by decimal place."""
+    missing = np.isnan(values)  # its text is empty
+    if missing.any() and empty is None:
+        return None
+    given = values[~missing]
+    if (not np.isfinite(given).all() or ((given == 0) & np.signbit(given)).any()
+            or ("-" not in chars and (given < 0).any())):
+        return None
+    most = _PLAIN_CHARS - 4 if "." in chars else 0  # decimal places
+    plain = _decimal_at(given, most)  # every place at once, for all but the largest numbers
+    for places in range(most):
+        rest = np.flatnonzero(~plain)
+        if not len(rest):
+            break
+        plain[rest] = _decimal_at(given[rest], places)
+    if not plain.all():
+        return None
+    out = np.array(values, dtype=np.float64)
+    out[missing] = empty
+    return out
+
+
+def _decimal_at(values: np.ndarray, places: int) -> np.ndarray:
+    """Which doubles are the nearest ones to a decimal of at most 15 digits with at most ``places`` decimal places.
+    The decimal's digits are ``values * 10**places`` rounded: exactly so, as a double is within 2**-53 of it."""
+    scale = 10.0 ** places
+    digits = np.round(values * scale)
+    return (np.abs(digits) < 1e15) & (digits / scale == values)
+
+
+def _weapon_lists(weapons: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell: whether ``re.fullmatch(_KNOWN_WEAPONS, cell)``, and whether ``re.search(r"\\s", cell)`` (the
+    regexes pandas runs in Python for these patterns). A log holds few distinct weapon lists: each is tried once."""
+    encoded = pc.dictionary_encode(weapons.combine_chunks())
+    distinct = encoded.dictionary.to_pylist()
+    known = np.array([_KNOWN_WEAPONS_RE.fullmatch(cell) is not None for cell in distinct], dtype=bool)
+    spaced = np.array([_SPACE.search(cell) is not None for cell in distinct], dtype=bool)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return known[codes], spaced[codes]
+
+
+def _duplicated(values: pa.ChunkedArray) -> np.ndarray:
+    """``Series.duplicated(keep="first")``, in one Arrow pass."""
+    return _repeats(pc.dictionary_encode(values.combine_chunks()).indices.to_numpy(zero_copy_only=False))
 
 
 def _hint(word: str, choices) -> str:
@@ -749,14 +1253,16 @@ def _in_syria(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WEAPON = "(?:" + "|".join(re.escape(w) for w in v.WEAPONS) + ")"
 _KNOWN_WEAPONS = rf"{_WEAPON}(?:\s*;\s*{_WEAPON})*"
+_KNOWN_WEAPONS_RE = re.compile(_KNOWN_WEAPONS)
+_SPACE = re.compile(r"\s")
 _YEAR = re.compile(r"^(\d{4})-")
 
 
-def _times(date: pd.Series, date_end: pd.Series):
+def _times(date: pd.Series, date_end: pd.Series, known: _KnownMoments | None = None):
     """Event spans as UTC epoch seconds [start, end): a date alone is the whole local day in Syria."""
     problems: list[tuple[Any, np.ndarray, str]] = []
-    start_open, start_close, bad_start, far_start = _moments(date)
-    _, end_close, bad_end, far_end = _moments(date_end)
+    start_open, start_close, bad_start, far_start = _moments(date, known)
+    _, end_close, bad_end, far_end = _moments(date_end, known)
     low, high = YEAR_RANGE
     empty = (date == "").to_numpy()
     problems.append(("the date is empty; write YYYY-MM-DD", empty, "date"))
@@ -782,9 +1288,55 @@ def _bad_moment(text: str) -> str:
             "e.g. 2020-03-06T00:01+03:00)")
 
 
-def _moments(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+_Moments = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _moments(values: pd.Series, known: _KnownMoments | None = None) -> _Moments:
     """Opening and closing epoch seconds of each value (a local day, or an instant); which are bad, and which
-    of those are bad because their year lies outside YEAR_RANGE."""
+    of those are bad because their year lies outside YEAR_RANGE.
+
+    Each value's answer depends on that value alone, and a log of millions of events holds a few thousand
+    distinct dates: each distinct date is worked out once (once a file, given what is ``known``)."""
+    dtype = values.dtype
+    if len(values) > 1000 and isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" \
+            and not values.hasnans:
+        encoded = pc.dictionary_encode(_arrow_strings(values).combine_chunks())
+        distinct = encoded.dictionary.cast(pa.large_string())
+        parts = (_KnownMoments() if known is None else known).of(distinct, dtype)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        return tuple(part[codes] for part in parts)  # type: ignore[return-value]
+    return _each_moment(values)
+
+
+class _KnownMoments:
+    """The moments of the distinct dates met so far in a file: its chunks hold mostly the same dates."""
+
+    def __init__(self) -> None:
+        self.values = pa.array([], type=pa.large_string())
+        self.parts: _Moments = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool),
+                                np.zeros(0, dtype=bool))
+
+    def of(self, distinct: pa.Array, dtype: pd.StringDtype) -> _Moments:
+        """The moments of each of ``distinct`` (distinct values), working out only those not met before."""
+        where = pc.index_in(distinct, value_set=self.values)
+        met = _bools(where.is_valid())
+        new = np.flatnonzero(~met)
+        if len(new):
+            fresh = distinct.take(pa.array(new))
+            parts = _each_moment(pd.Series(pd.arrays.ArrowStringArray(fresh, dtype=dtype)))
+            first = len(self.values)
+            self.values = pa.concat_arrays([self.values, fresh])
+            grown = (np.concatenate([old, part]) for old, part in zip(self.parts, parts, strict=True))
+            self.parts = tuple(grown)  # type: ignore[assignment]
+            at = where.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+            at[new] = np.arange(first, first + len(new))
+        else:
+            at = where.to_numpy(zero_copy_only=False).astype(np.int64)
+        return tuple(part[at] for part in self.parts)  # type: ignore[return-value]
+
+
+def _each_moment(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_moments``, value by value (vectorized)."""
     n = len(values)
     opening = np.zeros(n, dtype=np.int64)
     closing = np.zeros(n, dtype=np.int64)
@@ -885,6 +1437,7 @@ def load_events(paths: list[Path], base: Path | None = None) -> EventTable:
     """Load every event file under ``paths`` into one table; ids must be unique across files."""
     table = EventTable(empty_frame())
     frames = []
+    unique = False  # whether the ids of the one frame are known to be unique
     for path in event_files(paths):
         shown = _shown(path, base)
         table.files.append(path)
@@ -897,16 +1450,21 @@ def load_events(paths: list[Path], base: Path | None = None) -> EventTable:
             frame = _load_yaml(path, shown, table)
         if frame is not None and len(frame):
             frames.append(frame)
+            # a CSV or Parquet file's repeated ids are already set aside (``_check_rows``); a YAML file's are not
+            unique = len(frames) == 1 and path.suffix.lower() in (".csv", ".parquet")
     if frames:
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         frame = _finish(frame)
-        frame = _drop_cross_file_duplicates(frame, table)
+        if not unique:  # hashing a million ids to find none repeated costs half a second
+            frame = _drop_cross_file_duplicates(frame, table)
         table.frame = frame
     return table
 
 
 def _drop_cross_file_duplicates(frame: pd.DataFrame, table: EventTable) -> pd.DataFrame:
     """Ids repeated across files (or across chunks of one large file): keep the first, set aside the rest."""
+    if pc.count_distinct(_arrow_strings(frame["id"]), mode="all").as_py() == len(frame):
+        return frame  # the common case, settled by one Arrow pass
     dup = frame["id"].duplicated(keep="first")
     if not dup.any():
         return frame
