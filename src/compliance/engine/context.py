@@ -7,7 +7,9 @@ once per zone, only for the events that reached the geometry test.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,14 @@ def distinct(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Codes and distinct values of a text column, by hashing (a million rows name a few hundred values)."""
     codes_, uniques = pd.factorize(column.astype("string").fillna(""), sort=False)
     return codes_.astype(np.int32), [str(u) for u in uniques]
+
+
+def each_distinct(values: np.ndarray, words: Callable[[Any], Any], missing: Any = None) -> list[Any]:
+    """``words(value)`` for every value, called once per distinct value (a log's columns repeat a few
+    values); missing values (None, NaN) give ``missing``. numpy scalars reach ``words`` as Python values."""
+    codes_, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    table = [words(u.item() if isinstance(u, np.generic) else u) for u in uniques] + [missing]
+    return [table[c] for c in codes_.tolist()]  # code -1 (missing) picks the last entry
 
 
 def codes(column: pd.Series, mapping: dict[str, int]) -> np.ndarray:
@@ -251,13 +261,7 @@ def _shared_strings(column: pd.Series) -> np.ndarray:
     """A text column as an object array in which equal values are one string object.
 
     Most columns of a log repeat a few values (actions, places, sources, dates); a million separate
-    copies would cost tens of megabytes a column and a second to make, against a few milliseconds here.
+    copies would cost tens of megabytes a column and a second to make.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(pc.fill_null(pa.array(column), ""))
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    words = np.array(encoded.dictionary.to_pylist(), dtype=object)
-    return words[encoded.indices.to_numpy(zero_copy_only=False)]
+    inverse, words = distinct(column)
+    return np.array(words, dtype=object)[inverse]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from compliance.engine.checks import HOLDS, MAYBE, time_check, where_checks
 from compliance.engine.compile import CompiledClause
-from compliance.engine.context import Prepared
+from compliance.engine.context import Prepared, each_distinct
 from compliance.models.profiles import Profile
 
 
@@ -38,7 +38,7 @@ def event_sentences(ctx: Prepared, rows: np.ndarray) -> Sentences:
     col = ctx.column
     resolved = ctx.actor[rows].astype(object)
     raw = col("actor")[rows]
-    actor = _few(np.where(resolved != "", resolved, np.where(raw != "", raw, "an unknown actor")), str)
+    actor = each_distinct(np.where(resolved != "", resolved, np.where(raw != "", raw, "an unknown actor")), str)
     what = _few_pairs(col("action")[rows], col("weapons")[rows],
                       lambda aw: aw[0] + (" (" + aw[1].replace(";", ", ") + ")" if aw[1] else ""))
     on = _few_pairs(ctx.target_party[rows].astype(object), col("target_type")[rows], _on_words)
@@ -52,13 +52,6 @@ def event_sentences(ctx: Prepared, rows: np.ndarray) -> Sentences:
         for i, a, w, o, loc, y, x, d, e in zip(ids, actor, what, on, location, lat, lon, dates, ends, strict=True)
     ]
     return Sentences(rows, np.array(texts, dtype=object))
-
-
-def _few(values: np.ndarray, words) -> list[str]:
-    """``words(value)`` for every value, computed once per distinct value (the columns repeat a lot)."""
-    codes, uniques = pd.factorize(values, sort=False)
-    table = [words(u) for u in uniques]
-    return [table[c] for c in codes.tolist()]
 
 
 def _few_pairs(a: np.ndarray, b: np.ndarray, words) -> list[str]:

@@ -15,6 +15,7 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
+from compliance.engine.context import each_distinct
 from compliance.engine.findings import FINDING_COLUMNS
 from compliance.reports import views
 from compliance.reports.model import Report
@@ -70,9 +71,5 @@ def _event_notes(report: Report) -> dict[str, str]:
 
 
 def _cells(column: pd.Series, rounded: bool) -> list[object]:
-    codes, uniques = pd.factorize(column.to_numpy(), sort=False, use_na_sentinel=True)
-    values = [u.item() if isinstance(u, np.generic) else u for u in uniques]
-    if rounded:
-        values = [round(float(u), 5) for u in values]
-    table = [neutralise(u) for u in values] + [""]
-    return [table[c] for c in codes.tolist()]
+    cell = (lambda u: neutralise(round(float(u), 5))) if rounded else neutralise
+    return each_distinct(column.to_numpy(), cell, missing="")

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from compliance.engine.context import each_distinct
 from compliance.reports.model import Report
 
 _ITEM = "    "
@@ -73,7 +74,7 @@ def encode_findings(frame: pd.DataFrame, indent: str = "") -> str:
     keys = [(indent + "{" if k == 0 else ", ") + json.dumps(name).replace("%", "%%") + ": "
             for k, name in enumerate(names)]
     line = "".join(key + "%s" for key in keys) + "}"  # one finding: its cells, already encoded, in place
-    cells = [_each(frame[name]) if name in _DISTINCT else _encoded(frame[name], rounded=name in ("lat", "lon")).tolist()
+    cells = [_each(frame[name]) if name in _DISTINCT else _encoded(frame[name], rounded=name in ("lat", "lon"))
              for name in names]
     return ",\n".join([line % row for row in zip(*cells, strict=True)])
 
@@ -84,19 +85,16 @@ def _each(column: pd.Series) -> list[str]:
 
 
 def _one(value: Any) -> str:
-    return "null" if value is None or value != value else json.dumps(_plain(value), ensure_ascii=False, default=str)
+    if value is None or value != value:
+        return "null"
+    return _value(value.item() if isinstance(value, np.generic) else value)
 
 
-def _encoded(column: pd.Series, rounded: bool) -> np.ndarray:
-    codes, uniques = pd.factorize(column.to_numpy(), sort=False, use_na_sentinel=True)
-    if rounded:  # finite here (NaN is missing): the shortest repr, as json.dumps writes a float
-        table = np.array([repr(round(float(u), 5)) for u in uniques] + ["null"], dtype=object)
-        return table[codes]
-    table = np.array([_text(u) if type(u) is str else json.dumps(_plain(u), ensure_ascii=False, default=str)
-                      for u in uniques] + ["null"], dtype=object)
-    return table[codes]  # code -1 (missing) picks the last entry, null
+def _encoded(column: pd.Series, rounded: bool) -> list[str]:
+    # coordinates are finite here (NaN is missing): the shortest repr, as json.dumps writes a float
+    cell = (lambda u: repr(round(float(u), 5))) if rounded else _value
+    return each_distinct(column.to_numpy(), cell, missing="null")
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars as the Python values the encoder knows."""
-    return value.item() if isinstance(value, np.generic) else value
+def _value(value: Any) -> str:
+    return _text(value) if type(value) is str else json.dumps(value, ensure_ascii=False, default=str)
