@@ -148,20 +148,20 @@ def test_same_bytes_across_processes(tmp_path: Path):
 def test_a_report_that_fails_halfway_leaves_the_old_file_whole(tmp_path: Path, monkeypatch):
     """JSON is streamed into a temporary file: a failure after the first slice must neither truncate the
     previous report nor leave a temporary file behind."""
-    from compliance.reports import jsonout, model
+    from compliance.reports import jsonout
 
     out = tmp_path / "r.json"
     out.write_text("previous report\n", encoding="utf-8")
-    monkeypatch.setattr(model, "CHUNK", 2)
-    real, calls = jsonout.encode_findings, []
+    monkeypatch.setattr(jsonout, "CHUNK", 2)
+    real, calls = jsonout._write_bytes, []
 
-    def failing(frame, indent=""):
-        calls.append(len(frame))
+    def failing(stream, text):
+        calls.append(len(text))
         if len(calls) == 2:
             raise OSError("disk full")
-        return real(frame, indent)
+        return real(stream, text)
 
-    monkeypatch.setattr(jsonout, "encode_findings", failing)
+    monkeypatch.setattr(jsonout, "_write_bytes", failing)
     result = runner.invoke(app, [*ARGS, "-f", "json", "-o", str(out)])
     assert result.exit_code != 0 and len(calls) == 2
     assert out.read_text(encoding="utf-8") == "previous report\n"

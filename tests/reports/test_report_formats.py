@@ -8,6 +8,7 @@ match the model's summary).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -19,7 +20,7 @@ import pytest
 from report_helpers import INJECTED
 
 from compliance import __version__
-from compliance.reports import csvout, markdown, model, table
+from compliance.reports import csvout, jsonout, markdown, model, table
 from compliance.reports.model import Filters, Report, summary
 from compliance.reports.render import render
 
@@ -265,6 +266,7 @@ def test_streamed_reports_do_not_depend_on_the_slice_size(shipped: Report, fmt: 
     """JSON and CSV are written a slice of findings at a time: the bytes must not show where slices end."""
     whole = render(shipped, fmt)
     monkeypatch.setattr(model, "CHUNK", 7)
+    monkeypatch.setattr(jsonout, "CHUNK", 7)
     sliced = Report(shipped.outcome, shipped.inputs, shipped.filters)
     assert render(sliced, fmt) == whole
     if fmt == "json":
@@ -278,3 +280,13 @@ def test_json_report_with_no_findings_is_valid(small: Report):
     data = json.loads(render(empty, "json"))
     assert data["findings"] == [] and data["summary"]["findings"] == 0
     assert data["events"]["read"] == small.outcome.read
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(parties=("russia",)), Filters(since=dt.date(2020, 1, 1)),
+                                     Filters(parties=("nobody",))])
+def test_summary_from_codes_equals_summary_of_the_findings_table(shipped: Report, small: Report, filters: Filters):
+    """Reports count on the findings' codes; the counts must be those of the findings table itself."""
+    for base in (shipped, small):
+        report = Report(base.outcome, base.inputs, filters)
+        assert report.summary == summary(report.findings)
+        assert report.count == len(report.findings) == len(report.facts)

@@ -99,6 +99,7 @@ class Prepared:
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _columns: dict[str, np.ndarray] = field(default_factory=dict)
+    _coded: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -233,6 +234,12 @@ class Prepared:
             values[todo] = self.zones.distance_km([zid], *self.xy_at(todo))
             done[todo] = True
         return values[idx]
+
+    def coded(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """A text column of the log as codes and its distinct values (missing read as ""), made once a run."""
+        if name not in self._coded:
+            self._coded[name] = distinct(self.frame[name])
+        return self._coded[name]
 
     def column(self, name: str) -> np.ndarray:
         """A column of the log as a plain object array of text, converted once per run."""

@@ -26,7 +26,7 @@ from compliance.engine.checks import (
 )
 from compliance.engine.compile import CompiledClause, compile_clauses
 from compliance.engine.context import Prepared
-from compliance.engine.findings import day_of, materialize
+from compliance.engine.findings import Coded, day_of, materialize
 from compliance.engine.parties import Registry
 from compliance.loading.events import SetAside
 from compliance.loading.terms import Terms
@@ -67,6 +67,11 @@ class Outcome:
     @cached_property
     def findings(self) -> pd.DataFrame:
         return materialize(self)
+
+    @cached_property
+    def coded(self) -> Coded:
+        """The findings' columns as codes into their distinct values (see ``findings.Coded``)."""
+        return Coded(self)
 
 
 def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read: int | None = None,

@@ -9,59 +9,68 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from compliance.engine.checks import HOLDS, MAYBE, time_check, where_checks
 from compliance.engine.compile import CompiledClause
-from compliance.engine.context import Prepared, each_distinct
+from compliance.engine.context import Prepared
+from compliance.engine.strings import TEXT, arrow_text, join_each
 from compliance.models.profiles import Profile
 
 
-class Sentences:
-    """One sentence per event row (who did what to whom, where and when), looked up by row."""
+def event_sentences(ctx: Prepared) -> pa.Array:
+    """The sentence of every event (who did what to whom, where and when), and an empty one after the
+    last event for findings that have none (missed deadlines).
 
-    def __init__(self, rows: np.ndarray, texts: np.ndarray) -> None:
-        self.rows, self.texts = rows, texts
-
-    def of(self, rows: np.ndarray) -> np.ndarray:
-        return self.texts[np.searchsorted(self.rows, rows)]
-
-
-def event_sentences(ctx: Prepared, rows: np.ndarray) -> Sentences:
-    """The sentence of every event among ``rows``, each written once however many findings it has.
-
-    The parts that take few values (the actor's words, the conduct, the target) are built once per
-    distinct value; only the final join is per event.
+    The middle of a sentence (the actor's words, the conduct, the target) takes few values: it is
+    written once per distinct combination. The rest is joined by Arrow, one column at a time.
     """
-    rows = np.unique(rows[rows >= 0])
-    if not len(rows):
-        return Sentences(rows, np.zeros(0, dtype=object))
-    col = ctx.column
-    resolved = ctx.actor[rows].astype(object)
-    raw = col("actor")[rows]
-    actor = each_distinct(np.where(resolved != "", resolved, np.where(raw != "", raw, "an unknown actor")), str)
-    what = _few_pairs(col("action")[rows], col("weapons")[rows],
-                      lambda aw: aw[0] + (" (" + aw[1].replace(";", ", ") + ")" if aw[1] else ""))
-    on = _few_pairs(ctx.target_party[rows].astype(object), col("target_type")[rows], _on_words)
-    lat = ctx.frame["lat"].to_numpy(dtype=np.float64)[rows].tolist()
-    lon = ctx.frame["lon"].to_numpy(dtype=np.float64)[rows].tolist()
-    location = col("location")[rows].tolist()
-    ids, dates, ends = col("id")[rows].tolist(), col("date")[rows].tolist(), col("date_end")[rows].tolist()
-    texts = [
-        f"Event {i}: {a} carried out {w}{o} at {loc or f'{y:.4f}, {x:.4f}'} "
-        + (f"between {d} and {e}" if e else f"on {d}")
-        for i, a, w, o, loc, y, x, d, e in zip(ids, actor, what, on, location, lat, lon, dates, ends, strict=True)
-    ]
-    return Sentences(rows, np.array(texts, dtype=object))
+    n, frame = ctx.n, ctx.frame
+    if not n:
+        return pa.array([""], type=TEXT)
+    actor_codes, actors = ctx.actor_codes()
+    raw_codes, raws = ctx.coded("actor")
+    action_codes, actions = ctx.coded("action")
+    weapon_codes, weapons = ctx.coded("weapons")
+    party_codes, parties = ctx.target_party_codes()
+    target_codes, targets = ctx.coded("target_type")
+    who, who_rows = _combinations([actor_codes, raw_codes])
+    whom = [actors[actor_codes[r]] or raws[raw_codes[r]] or "an unknown actor" for r in who_rows.tolist()]
+    what, what_rows = _combinations([action_codes, weapon_codes])
+    whats = [actions[action_codes[r]] + (" (" + weapons[weapon_codes[r]].replace(";", ", ") + ")"
+                                         if weapons[weapon_codes[r]] else "") for r in what_rows.tolist()]
+    on, on_rows = _combinations([party_codes, target_codes])
+    ons = [_on_words((parties[party_codes[r]], targets[target_codes[r]])) for r in on_rows.tolist()]
+    combo, first = _combinations([who, what, on])
+    middles = [f": {whom[who[r]]} carried out {whats[what[r]]}{ons[on[r]]} at " for r in first.tolist()]
+    ids = pc.fill_null(arrow_text(frame["id"]), "")
+    place = pc.fill_null(arrow_text(frame["location"]), "")
+    blank = pc.equal(place, "").to_numpy(zero_copy_only=False)
+    if blank.any():
+        at = np.flatnonzero(blank)
+        lat = frame["lat"].to_numpy(dtype=np.float64)[at].tolist()
+        lon = frame["lon"].to_numpy(dtype=np.float64)[at].tolist()
+        place = pc.replace_with_mask(place, pa.array(blank), pa.array([f"{y:.4f}, {x:.4f}" for y, x in
+                                                                      zip(lat, lon, strict=True)], type=TEXT))
+    date = pc.fill_null(arrow_text(frame["date"]), "")
+    end = pc.fill_null(arrow_text(frame["date_end"]), "")
+    when = pc.if_else(pc.equal(end, ""), join_each(" on ", date), join_each(" between ", date, " and ", end))
+    middle = pa.array(middles, type=TEXT).take(pa.array(combo))
+    text = join_each("Event ", ids, middle, place, when)
+    return pa.concat_arrays([text, pa.array([""], type=TEXT)])
 
 
-def _few_pairs(a: np.ndarray, b: np.ndarray, words) -> list[str]:
-    """``words((a, b))`` for every pair of values, computed once per distinct pair."""
-    codes_a, uniques_a = pd.factorize(a, sort=False)
-    codes_b, uniques_b = pd.factorize(b, sort=False)
-    codes, pairs = pd.factorize(codes_a.astype(np.int64) * max(len(uniques_b), 1) + codes_b, sort=False)
-    width = max(len(uniques_b), 1)
-    table = [words((str(uniques_a[k // width]), str(uniques_b[k % width]))) for k in pairs.tolist()]
-    return [table[c] for c in codes.tolist()]
+def _combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The combination of codes of each row, numbered densely, and one row of each combination."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        width = int(values.max()) + 1 if len(values) else 1
+        key = pd.factorize(key * width + values.astype(np.int64))[0].astype(np.int64)  # dense: no overflow
+    combo = key
+    first = np.zeros(int(combo.max()) + 1 if len(combo) else 0, dtype=np.int64)
+    first[combo[::-1]] = np.arange(len(combo))[::-1]  # the first row of each combination
+    return combo, first
 
 
 def _on_words(party_target: tuple[str, str]) -> str:
@@ -88,20 +97,36 @@ def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray
     out = np.full(len(rows), "", dtype=object)
     if not len(rows):
         return out
-    dates, ends = ctx.column("date")[rows], ctx.column("date_end")[rows]
-    span = np.where(ends != "", dates + ".." + ends, dates)
-    for check in [time_check(cc, ctx), *where_checks(cc.where, ctx, profile)]:
-        maybe = check.test(rows) == MAYBE
-        if not maybe.any():
-            continue
+    checks = [time_check(cc, ctx), *where_checks(cc.where, ctx, profile)]
+    maybe = np.zeros(len(rows), dtype=np.int64)
+    for j, check in enumerate(checks):
+        maybe |= (check.test(rows) == MAYBE).astype(np.int64) << j
+    if not maybe.any():
+        return out
+    # the words depend on which conditions are in doubt and, for the time, on the event's dates:
+    # written once per distinct combination
+    date_codes, dates = ctx.coded("date")
+    end_codes, ends = ctx.coded("date_end")
+    timed = np.zeros(len(rows), dtype=bool)
+    for j, check in enumerate(checks):
         if check.name == "time":
-            words = "time: the event's dates " + span + f" straddle the clause's window ({check.expected})"
-        else:
-            words = np.full(len(rows), f"{check.name}: within the stated precision of the event's place and the "
-                            f"zone's edge ({check.expected})", dtype=object)
-        joined = np.where(out == "", words, out + "; " + words)
-        out = np.where(maybe, joined, out)
-    return out
+            timed |= (maybe >> j & 1).astype(bool)
+    combo, first = _combinations([maybe, np.where(timed, date_codes[rows], 0), np.where(timed, end_codes[rows], 0)])
+    texts = []
+    for r in first.tolist():
+        words = []
+        for j, check in enumerate(checks):
+            if not maybe[r] >> j & 1:
+                continue
+            if check.name == "time":
+                d, e = dates[date_codes[rows[r]]], ends[end_codes[rows[r]]]
+                words.append(f"time: the event's dates {d + '..' + e if e else d} straddle the clause's window "
+                             f"({check.expected})")
+            else:
+                words.append(f"{check.name}: within the stated precision of the event's place and the "
+                             f"zone's edge ({check.expected})")
+        texts.append("; ".join(words))
+    return np.array(texts, dtype=object)[combo]
 
 
 def _clause_sentence(cc: CompiledClause) -> str:
@@ -136,27 +161,27 @@ def result_explanation(cc: CompiledClause, ctx: Prepared, party: str,
 
 
 def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray, party: str, role: str,
-                 state: np.ndarray, exemptions: np.ndarray, sentences: Sentences) -> tuple[np.ndarray, np.ndarray]:
-    """Explanations and doubts for the findings of one clause, one party and one role.
+                 state: np.ndarray, exemptions: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """What follows the event's sentence in the explanations of one clause, one party and one role:
+    the distinct tails, each finding's tail, and each finding's doubt ("" when certain).
 
     After the event's sentence, the words depend only on the acting party, the attribution and the
-    exemptions considered: each combination is written once, then joined to each event's sentence.
+    exemptions considered: each combination is written once.
     """
     n = len(rows)
     if not n:
-        return np.zeros(0, dtype=object), np.zeros(0, dtype=object)
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     clause_sentence = _clause_sentence(cc)
-    actor_codes, actors = pd.factorize(ctx.actor[rows].astype(object), sort=False)
-    attribution_codes, attributions = pd.factorize(ctx.column("attribution")[rows], sort=False)
+    actor_codes, actors = ctx.actor_codes()
+    attribution_codes, attributions = ctx.coded("attribution") if ctx.n else (np.zeros(0, np.int32), [])
     exemption_codes, considered = pd.factorize(np.asarray(exemptions, dtype=object), sort=False)
-    combo = (actor_codes.astype(np.int64) * len(attributions) + attribution_codes) * len(considered) + exemption_codes
-    combo_codes, combos = pd.factorize(combo, sort=False)
+    combo, first = _combinations([actor_codes[rows], attribution_codes[rows], exemption_codes])
     none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)" if cc.exemptions else None
     tails = []
-    for c in combos.tolist():
-        actor = str(actors[c // (len(attributions) * len(considered))])
-        attribution = str(attributions[(c // len(considered)) % len(attributions)])
-        exempt = str(considered[c % len(considered)])
+    for k in first.tolist():
+        actor = actors[actor_codes[rows[k]]]
+        attribution = attributions[attribution_codes[rows[k]]]
+        exempt = str(considered[exemption_codes[k]])
         if role == "actor":
             commanded = f" (the forces of {actor} act under its command)" if actor and actor != party else ""
             role_text = f"{party} answers as actor{commanded}"
@@ -169,14 +194,13 @@ def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.n
         if none_apply is not None:
             tail += f". exemptions considered: {exempt} (the breach stands)" if exempt else f". {none_apply}"
         tails.append(tail)
-    head = sentences.of(rows)
     uncertain = np.full(n, "", dtype=object)
     unsure = np.flatnonzero(state < HOLDS)
     if len(unsure):
         uncertain[unsure] = doubts(cc, ctx, profile, rows[unsure])
-    flagged = np.flatnonzero(uncertain != "")
-    text = head + np.array([t + "." for t in tails], dtype=object)[combo_codes]
-    if len(flagged):
-        text[flagged] = [f"{h}{tails[c]}. Possible, not certain: {u}." for h, c, u in
-                         zip(head[flagged], combo_codes[flagged].tolist(), uncertain[flagged], strict=True)]
-    return text, uncertain
+    return tails, combo, uncertain
+
+
+def ending(doubt: str) -> str:
+    """The end of an event finding's explanation: a full stop, or what leaves it uncertain."""
+    return f". Possible, not certain: {doubt}." if doubt else "."

@@ -1,19 +1,26 @@
 """The findings table of contracts.md, made from the engine's integer findings when someone reads it.
 
 Kept apart from the evaluation: this is where text is made (event fields, explanations), which costs
-more than finding the breaches, so renderers that stream can ask for it a slice at a time.
+more than finding the breaches. Every column is first *coded*: its distinct values, written once, and
+each finding's position among them. Renderers read a slice of findings at a time by looking the codes
+up; the JSON report encodes each value once and joins the codes' texts with Arrow, making no Python
+object per finding.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from compliance.engine.checks import HOLDS
-from compliance.engine.explanations import event_sentences, explain_part, result_explanation
+from compliance.engine.explanations import ending, event_sentences, explain_part, result_explanation
+from compliance.engine.strings import TEXT, arrow_text
 from compliance.vocabulary import CONFIDENCE
 
 if TYPE_CHECKING:
@@ -25,21 +32,191 @@ FINDING_COLUMNS = (
     "uncertain", "exemptions", "readings",
 )
 
-
-
-def _confidence(attribution: np.ndarray, state: np.ndarray) -> np.ndarray:
-    """Attribution capped at "possible" where the date or place leaves the breach uncertain."""
-    base = np.where(attribution == "unknown", "disputed", attribution).astype(object)
-    cap = (state < HOLDS) & np.isin(base, ["confirmed", "probable"])
-    return np.where(cap, "possible", base)
-
-
 LIGHT_COLUMNS = ("event_id", "date", "agreement", "clause", "party", "role", "status")
 """What summaries and filters need: no event text, no explanation (cheap at any size)."""
 
+NUMBERS = ("lat", "lon")
+EVENT_TEXT = {"action": "action", "location": "location", "admin1": "admin1", "target_type": "target_type",
+              "event_sources": "sources"}
+PART_TEXT = ("agreement", "clause", "article", "party", "role", "readings")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of findings as its values and the codes that pick among them.
+
+    ``over`` names what the codes are indexed by: ``"finding"`` (one code per finding), ``"event"``
+    (one per event row, plus a last entry for findings that have no event, i.e. missed deadlines) or
+    ``"part"`` (one per clause, party and role). ``codes`` None means the values are already one per
+    item (the code of item ``i`` is ``i``).
+    """
+
+    values: np.ndarray | pa.Array
+    codes: np.ndarray | None
+    over: str
+
+
+class Coded:
+    """Every column of every finding, coded; each column is made once, when first asked for."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        core = outcome.core
+        self.row = core["row"].to_numpy()
+        self.part = core["part"].to_numpy()
+        self.state = core["state"].to_numpy()
+        ctx = outcome.context
+        self.events = ctx.n if ctx is not None else 0
+        self.event = np.where(self.row >= 0, self.row, self.events)  # findings with no event: the last entry
+        sizes = np.array([len(p.rows) for p in outcome.parts], dtype=np.int64)
+        # each finding's place among the parts' own per-row arrays laid end to end
+        self.flat = (np.cumsum(sizes) - sizes)[self.part] + core["position"].to_numpy() if len(sizes) else self.row
+        self._columns: dict[str, Column | tuple[Column, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def index(self, over: str) -> np.ndarray | None:
+        """The finding-to-item index of a column's ``over`` (None for per-finding codes)."""
+        return {"event": self.event, "part": self.part}.get(over)
+
+    def codes(self, column: Column, select: np.ndarray | None = None) -> np.ndarray:
+        """Each selected finding's position in ``column.values``."""
+        index = self.index(column.over)
+        if index is None:
+            assert column.codes is not None
+            return column.codes if select is None else column.codes[select]
+        at = index if select is None else index[select]
+        return at if column.codes is None else column.codes[at]
+
+    def column(self, name: str) -> Column | tuple[Column, ...]:
+        """The column ``name`` of FINDING_COLUMNS; the explanation is three columns read one after the
+        other: the event's sentence, what the clause and the party's role add, and the ending."""
+        if name not in self._columns:
+            if name in ("explanation", "uncertain"):
+                sentence, tail, end, doubt = self._explanations()
+                self._columns["explanation"] = (sentence, tail, end)
+                self._columns["uncertain"] = doubt
+            else:
+                self._columns[name] = self._make(name)
+        return self._columns[name]
+
+    def values(self, name: str, select: np.ndarray | None = None) -> np.ndarray:
+        """The selected findings' values of column ``name``, as the findings table holds them."""
+        column = self.column(name)
+        if isinstance(column, tuple):
+            pieces = [self._decode(c, self.codes(c, select)) for c in column]
+            return pieces[0] + pieces[1] + pieces[2] if len(pieces[0]) else pieces[0]
+        return self._decode(column, self.codes(column, select))
+
+    @staticmethod
+    def _decode(column: Column, codes: np.ndarray) -> np.ndarray:
+        if isinstance(column.values, pa.Array):
+            return column.values.take(pa.array(codes)).to_numpy(zero_copy_only=False).astype(object)
+        return column.values[codes]
+
+    # -- the columns --------------------------------------------------------------------------------
+
+    @cached_property
+    def _parts_text(self) -> dict[str, np.ndarray]:
+        parts = self.outcome.parts
+        return {
+            "agreement": [p.clause.agreement.id for p in parts],
+            "clause": [p.clause.key for p in parts],
+            "article": [p.clause.clause.article for p in parts],
+            "party": [p.party for p in parts],
+            "role": [p.role for p in parts],
+            "readings": ["; ".join(p.clause.readings()) for p in parts],
+        }
+
+    def _flat(self, name: str) -> np.ndarray:
+        """A per-row array of the parts (status, exemptions) laid end to end."""
+        parts = self.outcome.parts
+        return np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0, dtype=object)
+
+    def _make(self, name: str) -> Column:
+        ctx, parts = self.outcome.context, self.outcome.parts
+        if name in PART_TEXT:
+            return Column(np.array(self._parts_text[name], dtype=object), None, "part")
+        if name in ("status", "exemptions"):
+            codes, uniques = pd.factorize(self._flat(name), sort=False)
+            return Column(np.array(list(uniques), dtype=object), codes[self.flat], "finding")
+        if name == "confidence":
+            return self._confidence()
+        if ctx is None or not ctx.n:  # no events: every finding is a missed deadline
+            if name == "date":
+                deadlines = [day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in parts]
+                return Column(np.array(deadlines, dtype=object), None, "part")
+            default = np.nan if name in NUMBERS else (None if name == "event_id" else "")
+            return Column(np.array([default], dtype=float if name in NUMBERS else object), None, "event")
+        frame = ctx.frame
+        if name == "event_id":
+            ids = pa.concat_arrays([arrow_text(frame["id"]).fill_null(""), pa.array([None], type=TEXT)])
+            return Column(ids, None, "event")
+        if name in NUMBERS:
+            return Column(np.append(frame[name].to_numpy(dtype=np.float64), np.nan), None, "event")
+        if name == "actor":
+            codes, names = ctx.actor_codes()
+            return Column(np.array([*names, ""], dtype=object), np.append(codes, len(names)), "event")
+        if name == "date":
+            codes, days = ctx.coded("date")
+            deadlines = [day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in parts]
+            safe = np.where(self.row >= 0, self.row, 0)
+            return Column(np.array([*days, *deadlines], dtype=object),
+                          np.where(self.row >= 0, codes[safe], len(days) + self.part.astype(np.int64)), "finding")
+        codes, words = ctx.coded(EVENT_TEXT[name])
+        return Column(np.array([*words, ""], dtype=object), np.append(codes, len(words)), "event")
+
+    def _confidence(self) -> Column:
+        """Attribution capped at "possible" where the date or place leaves the breach uncertain."""
+        ctx = self.outcome.context
+        if ctx is not None and ctx.n:
+            codes, words = ctx.coded("attribution")
+            attribution = np.where(self.row >= 0, codes[np.where(self.row >= 0, self.row, 0)], len(words))
+        else:
+            words, attribution = [], np.zeros(len(self.row), dtype=np.int64)
+        base = ["disputed" if w == "unknown" else w for w in [*words, "probable"]]
+        capped = ["possible" if b in ("confirmed", "probable") else b for b in base]
+        codes = attribution + np.where(self.state < HOLDS, len(base), 0)
+        values = np.array(base + capped, dtype=object)
+        assert set(values[np.unique(codes)].tolist()) <= set(CONFIDENCE)
+        return Column(values, codes, "finding")
+
+    def _explanations(self) -> tuple[Column, Column, Column, Column]:
+        """The explanation's three pieces and the doubt of every finding, written part by part."""
+        outcome, ctx = self.outcome, self.outcome.context
+        if not outcome.explain or ctx is None:
+            blank = Column(np.array([""], dtype=object), np.zeros(len(self), dtype=np.int64), "finding")
+            return blank, blank, blank, blank
+        tails: list[str] = []
+        tail_codes, doubts, is_result = [], [], []
+        for p in outcome.parts:
+            if p.clause.kind == "result":
+                one, why = result_explanation(p.clause, ctx, p.party, p.fulfilling)
+                own, codes, doubt = [one], np.zeros(len(p.rows), dtype=np.int64), np.full(len(p.rows), why, object)
+            else:
+                own, codes, doubt = explain_part(p.clause, ctx, outcome.profile, p.rows, p.party, p.role,
+                                                 p.state, p.exemptions)
+            tail_codes.append(codes + len(tails))
+            tails.extend(own)
+            doubts.append(doubt)
+            is_result.append(np.full(len(p.rows), p.clause.kind == "result"))
+        if not tails:
+            blank = Column(np.array([""], dtype=object), np.zeros(0, dtype=np.int64), "finding")
+            return Column(event_sentences(ctx), None, "event"), blank, blank, blank
+        doubt_codes, doubt_words = pd.factorize(np.concatenate(doubts), sort=False)
+        pair_codes, pairs = pd.factorize(doubt_codes.astype(np.int64) * 2 + np.concatenate(is_result), sort=False)
+        words = [str(doubt_words[k // 2]) for k in pairs.tolist()]
+        endings = ["" if k % 2 else ending(w) for k, w in zip(pairs.tolist(), words, strict=True)]
+        at = pair_codes[self.flat]
+        return (Column(event_sentences(ctx), None, "event"),
+                Column(np.array(tails, dtype=object), np.concatenate(tail_codes)[self.flat], "finding"),
+                Column(np.array(endings, dtype=object), at, "finding"),
+                Column(np.array(words, dtype=object), at, "finding"))
+
 
 def empty_findings(columns: tuple[str, ...] = FINDING_COLUMNS) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("lat", "lon") else object) for c in columns})
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c in NUMBERS else object) for c in columns})
 
 
 def materialize(outcome: Outcome, select: np.ndarray | None = None,
@@ -49,103 +226,13 @@ def materialize(outcome: Outcome, select: np.ndarray | None = None,
     ``select`` (positions in ``outcome.core``, in the order wanted) makes only those findings, so a
     renderer can stream a large report a slice at a time; ``columns`` makes only those columns.
     """
-    parts, ctx, core = outcome.parts, outcome.context, outcome.core
-    if not parts or ctx is None:
+    if not outcome.parts or outcome.context is None:
         return empty_findings(columns)
-    if select is not None:
-        core = core.iloc[select]
-    rows = core["row"].to_numpy()
-    part = core["part"].to_numpy()
-    position = core["position"].to_numpy()
-    state = core["state"].to_numpy()
-    is_event = rows >= 0
-    safe = np.where(is_event, rows, 0)
-    groups = _groups(part)
-
-    def per_part(values: list[object]) -> np.ndarray:
-        return np.array(values, dtype=object)[part]
-
-    def per_row(name: str) -> np.ndarray:
-        # each part's own per-row values, gathered in the final order
-        out = np.empty(len(rows), dtype=object)
-        for k, at in groups:
-            out[at] = getattr(parts[k], name)[position[at]]
-        return out
-
-    def event_col(name: str, default: object = "") -> np.ndarray:
-        if not ctx.n:
-            return np.full(len(rows), default, dtype=object)
-        values = ctx.column(name)[safe]
-        return values if is_event.all() else np.where(is_event, values, default)
-
-    def coordinate(name: str) -> np.ndarray:
-        if not ctx.n:
-            return np.full(len(rows), np.nan)
-        return np.where(is_event, ctx.frame[name].to_numpy(dtype=np.float64)[safe], np.nan)
-
-    makers = {
-        "event_id": lambda: np.where(is_event, event_col("id"), None),
-        "date": lambda: np.where(is_event, event_col("date"), per_part(
-            [day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in parts])),
-        "agreement": lambda: per_part([p.clause.agreement.id for p in parts]),
-        "clause": lambda: per_part([p.clause.key for p in parts]),
-        "article": lambda: per_part([p.clause.clause.article for p in parts]),
-        "party": lambda: per_part([p.party for p in parts]),
-        "role": lambda: per_part([p.role for p in parts]),
-        "confidence": lambda: _confidence(event_col("attribution", "probable"), state),
-        "status": lambda: per_row("status"),
-        "actor": lambda: np.where(is_event, ctx.actor[safe] if ctx.n else "", ""),
-        "action": lambda: event_col("action"),
-        "location": lambda: event_col("location"),
-        "lat": lambda: coordinate("lat"),
-        "lon": lambda: coordinate("lon"),
-        "admin1": lambda: event_col("admin1"),
-        "target_type": lambda: event_col("target_type"),
-        "event_sources": lambda: event_col("sources"),
-        "exemptions": lambda: per_row("exemptions"),
-        "readings": lambda: per_part(["; ".join(p.clause.readings()) for p in parts]),
-    }
-    made = {c: makers[c]() for c in columns if c in makers}
-    if "explanation" in columns or "uncertain" in columns:
-        text, doubt = _explanations(outcome, rows, groups, position) if outcome.explain else (
-            np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object))
-        made["explanation"], made["uncertain"] = text, doubt
+    coded = outcome.coded
     # object columns, not pandas' inferred strings: findings are rendered, not computed on, and the
     # inference costs more than the evaluation
-    out = pd.DataFrame({c: pd.Series(made[c], dtype="float64" if c in ("lat", "lon") else object, copy=False)
-                        for c in columns})
-    if "confidence" in columns:
-        assert set(out["confidence"].unique()) <= set(CONFIDENCE)
-    return out
-
-
-def _groups(part: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """The positions of each part's findings among those being made."""
-    if not len(part):
-        return []
-    order = np.argsort(part, kind="stable")
-    bounds = np.flatnonzero(np.diff(part[order])) + 1
-    return [(int(part[group[0]]), group) for group in np.split(order, bounds)]
-
-
-def _explanations(outcome: Outcome, rows: np.ndarray, groups: list[tuple[int, np.ndarray]],
-                  position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The explanation and doubt of each finding, written part by part for the findings asked for."""
-    ctx = outcome.context
-    assert ctx is not None
-    sentences = event_sentences(ctx, rows)
-    text = np.empty(len(rows), dtype=object)
-    doubt = np.empty(len(rows), dtype=object)
-    for k, group in groups:
-        p = outcome.parts[k]
-        if p.clause.kind == "result":
-            one, why = result_explanation(p.clause, ctx, p.party, p.fulfilling)
-            text[group], doubt[group] = one, why
-        else:
-            at = position[group]
-            text[group], doubt[group] = explain_part(p.clause, ctx, outcome.profile, p.rows[at], p.party, p.role,
-                                                     p.state[at], p.exemptions[at], sentences)
-    return text, doubt
+    return pd.DataFrame({c: pd.Series(coded.values(c, select), dtype="float64" if c in NUMBERS else object,
+                                      copy=False) for c in columns})
 
 
 def day_of(seconds: int) -> str:

@@ -1,27 +1,35 @@
 """The JSON report (contracts.md): stable key order and no timestamps, so the same input gives the same bytes.
 
-The report is streamed: the findings are made and encoded a slice at a time, one finding per line, so a
-run over a million events neither holds the whole text in memory nor spends minutes in the encoder.
-Each column of a slice is encoded once per distinct value (most columns repeat a handful of values),
-then the lines are joined.
+The report is streamed, one finding a line. A million findings make about a gigabyte of text, so no
+line is written by Python: every distinct value of every column is encoded once (a clause, a party,
+an event's fields, the pieces of an explanation), the keys are glued to them, and each slice of
+findings is put together by Arrow from the codes that pick those texts (``take``, then a row-wise join). Neighbour
+columns that share their codes (an event's fields, a part's clause and party) or take few values
+together are joined beforehand, so a finding is a handful of pieces, not forty.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from compliance.engine.context import each_distinct
+from compliance.engine.findings import FINDING_COLUMNS, Coded, Column
+from compliance.engine.strings import TEXT, join_each, json_escaped, json_numbers, json_strings, json_values, text_of
 from compliance.reports.model import Report
 
 _ITEM = "    "
-_DISTINCT = frozenset({"event_id", "explanation", "uncertain"})
-_text = json.encoder.encode_basestring  # the C encoder of a string, as json.dumps(ensure_ascii=False) writes it
 _SLOT = "\u0000{}\u0000"  # stands for a list streamed in its place: no real value holds a NUL
+CHUNK = 1 << 14
+"""Findings put together at a time: about 20 MB of text."""
+PRODUCT_LIMIT = 1 << 12
+"""Two neighbour columns taking at most this many combinations of values are encoded as one."""
 
 
 def render(report: Report) -> str:
@@ -36,65 +44,157 @@ def write(report: Report, out: TextIO) -> None:
     head["findings"] = _SLOT.format("findings")
     head["events"] = {**accounting, "set_aside": _SLOT.format("set_aside"), "unresolved": _SLOT.format("unresolved")}
     text = json.dumps(head, ensure_ascii=False, indent=2, default=str) + "\n"
-    streams = {
-        "findings": (_ITEM, (encode_findings(chunk, _ITEM) for chunk in report.chunks())),
-        "set_aside": (_ITEM + "  ", [_lines(accounting["set_aside"], _ITEM + "  ")]),
-        "unresolved": (_ITEM + "  ", [_lines(accounting["unresolved"], _ITEM + "  ")]),
-    }
-    for name, (indent, pieces) in streams.items():
+    for name, items in (("findings", None), ("set_aside", accounting["set_aside"]),
+                        ("unresolved", accounting["unresolved"])):
         before, text = text.split(json.dumps(_SLOT.format(name)), 1)
         out.write(before)
-        _write_list(out, pieces, indent[:-2])
+        if items is None:
+            _write_findings(report, out)
+        elif items:
+            out.write("[\n" + _lines(items, _ITEM + "  ") + "\n" + _ITEM + "]")
+        else:
+            out.write("[]")
     out.write(text)
 
 
-def _write_list(out: TextIO, pieces, closing_indent: str) -> None:
-    """``[``, the pieces (each some lines, without a trailing comma) joined by commas, ``]``."""
-    first = True
-    for piece in pieces:
-        if not piece:
-            continue
-        out.write("[\n" if first else ",\n")
-        out.write(piece)
-        first = False
-    out.write("[]" if first else "\n" + closing_indent + "]")
-
-
 def _lines(items: list[dict[str, Any]], indent: str) -> str:
-    return ",\n".join(indent + json.dumps(item, ensure_ascii=False, separators=(", ", ": ")) for item in items)
+    """Records with the same keys (events set aside, events unresolved), one a line, as json.dumps writes
+    them; each distinct value is encoded once (a log can leave a hundred thousand events without a party)."""
+    keys = list(items[0])
+    pieces: list[Any] = []
+    for k, key in enumerate(keys):
+        values = np.empty(len(items), dtype=object)
+        values[:] = [_NONE if item[key] is None else item[key] for item in items]
+        codes, uniques = pd.factorize(values, sort=False)
+        texts = json_values([None if u is _NONE else u for u in uniques.tolist()])
+        pieces += [(indent + "{" if k == 0 else ", ") + json.dumps(key) + ": ", texts.take(pa.array(codes))]
+    assert all(len(item) == len(keys) for item in items)
+    return text_of(join_each(*pieces, "},\n")).tobytes().decode("utf-8")[:-2]
 
 
-def encode_findings(frame: pd.DataFrame, indent: str = "") -> str:
-    """Findings as JSON objects, one a line, keys in the column order; NaN and None as null,
-    coordinates to 5 decimals (about a metre)."""
-    n = len(frame)
-    if not n:
-        return ""
-    names = list(frame.columns)
-    keys = [(indent + "{" if k == 0 else ", ") + json.dumps(name).replace("%", "%%") + ": "
-            for k, name in enumerate(names)]
-    line = "".join(key + "%s" for key in keys) + "}"  # one finding: its cells, already encoded, in place
-    cells = [_each(frame[name]) if name in _DISTINCT else _encoded(frame[name], rounded=name in ("lat", "lon"))
-             for name in names]
-    return ",\n".join([line % row for row in zip(*cells, strict=True)])
+_NONE = object()  # stands for None while values are counted (pandas would read None as missing)
 
 
-def _each(column: pd.Series) -> list[str]:
-    """Columns whose values rarely repeat: each encoded directly (hashing them would cost more)."""
-    return [_text(v) if type(v) is str else _one(v) for v in column.to_numpy(dtype=object).tolist()]
+def _write_findings(report: Report, out: TextIO) -> None:
+    """``[``, one finding a line (each line begins with the comma that ends the one before), ``]``."""
+    first = True
+    for text in encoded_findings(report):
+        if first:
+            out.write("[\n")
+            text = text[len(_SEPARATOR):]  # the first line has no finding before it
+            first = False
+        _write_bytes(out, text)
+    out.write("[]" if first else "\n  ]")
 
 
-def _one(value: Any) -> str:
-    if value is None or value != value:
-        return "null"
-    return _value(value.item() if isinstance(value, np.generic) else value)
+_SEPARATOR = b",\n"
 
 
-def _encoded(column: pd.Series, rounded: bool) -> list[str]:
-    # coordinates are finite here (NaN is missing): the shortest repr, as json.dumps writes a float
-    cell = (lambda u: repr(round(float(u), 5))) if rounded else _value
-    return each_distinct(column.to_numpy(), cell, missing="null")
+def _write_bytes(out: TextIO, text: memoryview) -> None:
+    """UTF-8 text written as it is where ``out`` is a UTF-8 file (no decoding a gigabyte to encode it again)."""
+    raw = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if raw is not None and encoding == "utf8":
+        out.flush()
+        raw.write(text)
+    else:
+        out.write(bytes(text).decode("utf-8"))
 
 
-def _value(value: Any) -> str:
-    return _text(value) if type(value) is str else json.dumps(value, ensure_ascii=False, default=str)
+def encoded_findings(report: Report, size: int | None = None) -> Iterator[memoryview]:
+    """The findings of the report as JSON lines, ``size`` (default CHUNK) findings at a time, as UTF-8."""
+    if not report.count:
+        return
+    coded = report.outcome.coded
+    pieces = _plan(coded, FINDING_COLUMNS)
+    positions = report.selection if report.selection is not None else np.arange(report.count)
+    size = size or CHUNK
+    for start in range(0, len(positions), size):
+        select = positions[start:start + size]
+        yield text_of(join_each(*[p.table.take(pa.array(p.pick(select))) for p in pieces]))
+
+
+# -- the plan: which texts a finding's line is made of --------------------------------------------------
+
+
+@dataclass
+class Piece:
+    """Part of every line: the texts it can be, and how to find each finding's among them.
+
+    ``over`` and ``codes`` as in ``findings.Column`` ("const" for text the same on every line);
+    ``pick`` gives the code of each finding of a selection.
+    """
+
+    table: pa.Array
+    over: str
+    codes: np.ndarray | None
+    pick: Callable[[np.ndarray], np.ndarray]
+
+
+def _plan(coded: Coded, columns: tuple[str, ...]) -> list[Piece]:
+    atoms: list[Piece] = []
+    for k, name in enumerate(columns):
+        key = (_SEPARATOR.decode() + _ITEM + "{" if k == 0 else ", ") + json.dumps(name) + ": "
+        column = coded.column(name)
+        if isinstance(column, tuple):  # the explanation: its pieces escaped, inside one pair of quotes
+            atoms.append(_const(coded, key + '"'))
+            atoms.extend(_atom(coded, c, quoted=False) for c in column)
+            atoms.append(_const(coded, '"'))
+        else:
+            atoms.append(_const(coded, key))
+            atoms.append(_atom(coded, column, quoted=True, rounded=name in ("lat", "lon")))
+    atoms.append(_const(coded, "}"))
+    runs: list[list[Piece]] = []
+    for atom in atoms:  # first glue constant text, and neighbours that share their codes, into runs
+        kinds = {a.over for a in runs[-1]} - {"const"} if runs else set()
+        if runs and (atom.over == "const" or not kinds or (kinds == {atom.over} and atom.over in ("event", "part"))):
+            runs[-1].append(atom)
+        else:
+            runs.append([atom])
+    merged = [_join(coded, run) for run in runs]
+    pieces: list[Piece] = []
+    for atom in merged:  # then neighbours that take few values together
+        if pieces and len(pieces[-1].table) * len(atom.table) <= PRODUCT_LIMIT:
+            pieces[-1] = _product(pieces[-1], atom)
+        else:
+            pieces.append(atom)
+    return pieces
+
+
+def _const(coded: Coded, text: str) -> Piece:
+    return Piece(pa.array([text], type=TEXT), "const", None, lambda select: np.zeros(len(select), dtype=np.int64))
+
+
+def _atom(coded: Coded, column: Column, quoted: bool, rounded: bool = False) -> Piece:
+    values = column.values
+    if isinstance(values, pa.Array):
+        table = json_strings(values) if quoted else json_escaped(values)
+    elif values.dtype.kind == "f":
+        table = json_numbers(values, 5) if rounded else json_values(values.tolist())
+    elif quoted:
+        table = json_values(values.tolist())
+    else:
+        table = json_escaped(pa.array(values.tolist(), type=TEXT))
+    return Piece(table, column.over, column.codes, lambda select: coded.codes(column, select))
+
+
+def _join(coded: Coded, run: list[Piece]) -> Piece:
+    """One piece whose texts are those of the run's pieces one after the other (constants glued on)."""
+    varying = [a for a in run if a.over != "const"]
+    if len(varying) <= 1:  # constants around one column: glued to each of its values
+        base = varying[0] if varying else run[0]
+        table = join_each(*[a.table[0].as_py() if a.over == "const" else a.table for a in run])
+        return Piece(table, base.over, base.codes, base.pick)
+    # several columns over the same events (or parts): one text per event, made once
+    table = join_each(*[a.table[0].as_py() if a.over == "const" else
+                        a.table if a.codes is None else a.table.take(pa.array(a.codes)) for a in run])
+    column = Column(table, None, varying[0].over)
+    return Piece(table, column.over, None, lambda select: coded.codes(column, select))
+
+
+def _product(a: Piece, b: Piece) -> Piece:
+    """One piece for every combination of ``a``'s and ``b``'s texts."""
+    width = len(b.table)
+    table = join_each(a.table.take(pa.array(np.repeat(np.arange(len(a.table)), width))),
+                      b.table.take(pa.array(np.tile(np.arange(width), len(a.table)))))
+    return Piece(table, "finding", None, lambda select: a.pick(select).astype(np.int64) * width + b.pick(select))

@@ -77,25 +77,33 @@ class Report:
     def __init__(self, outcome: Outcome, inputs: Inputs, filters: Filters | None = None,
                  zone_members: dict[str, set[str]] | None = None) -> None:
         self.outcome, self.inputs, self.filters = outcome, inputs, filters or Filters()
-        everything = materialize(outcome, columns=LIGHT_COLUMNS)
+        self.selection: np.ndarray | None = None
         if self.filters.any():
-            self.selection: np.ndarray | None = self.filters.keep(everything, zone_members)
+            everything = materialize(outcome, columns=LIGHT_COLUMNS)
+            self.selection = self.filters.keep(everything, zone_members)
             self.facts = everything.iloc[self.selection].reset_index(drop=True)
-        else:
-            self.selection, self.facts = None, everything
+        self.count = len(self.selection) if self.selection is not None else len(outcome.core)
 
     @property
     def profile(self):
         return self.outcome.profile
 
-    @property
-    def count(self) -> int:
-        return len(self.facts)
+    @cached_property
+    def facts(self) -> pd.DataFrame:
+        """Who, which clause, when and the status of each finding kept (no event text, no explanation)."""
+        return materialize(self.outcome, self.selection, columns=LIGHT_COLUMNS)
 
     @cached_property
     def summary(self) -> dict[str, Any]:
-        """The counts (made once: every renderer shows several of them)."""
-        return summary(self.facts)
+        """The counts (made once: every renderer shows several of them), read off the findings' codes."""
+        coded, select = self.outcome.coded, self.selection
+
+        def column(name: str) -> tuple[np.ndarray, list[str]]:
+            col = coded.column(name)
+            assert not isinstance(col, tuple)
+            return _ranked(coded.codes(col, select), col.values)
+
+        return _summary(self.count, column)
 
     @cached_property
     def findings(self) -> pd.DataFrame:
@@ -174,31 +182,50 @@ def _missing(value: Any) -> bool:
 
 
 def summary(findings: pd.DataFrame) -> dict[str, Any]:
-    """Counts a reader looks for first: by agreement, party and role; by clause; by month.
+    """Counts a reader looks for first: by agreement, party and role; by clause; by month."""
+    return _summary(len(findings), lambda name: _codes(findings[name]))
+
+
+def _summary(count: int, column) -> dict[str, Any]:
+    """The counts, from ``column(name)``: each finding's code and the values the codes number, sorted.
 
     Counted on sorted integer codes of the few distinct values, not by grouping a million strings;
     groups come out in the order of their keys, as a sorted group-by would give them.
     """
-    if not len(findings):
+    if not count:
         return {"findings": 0, "by_agreement_party_role": [], "by_clause": [], "by_month": []}
-    agreement, agreements = _codes(findings["agreement"])
-    party, parties = _codes(findings["party"])
-    role, roles = _codes(findings["role"])
-    clause, clauses = _codes(findings["clause"])
-    day, days = _codes(findings["date"])
+    agreement, agreements = column("agreement")
+    party, parties = column("party")
+    role, roles = column("role")
+    clause, clauses = column("clause")
+    day, days = column("date")
+    status, statuses = column("status")
     month, months = pd.factorize(np.array([d[:7] for d in days], dtype=object), sort=True)
     month = month[day]
     by_clause = np.bincount(clause, minlength=len(clauses))
     ranked = np.argsort(-by_clause, kind="stable")
+    breach = statuses.index("breach") if "breach" in statuses else -1
     return {
-        "findings": len(findings),
-        "possible": int((findings["status"].to_numpy(dtype=object) != "breach").sum()),
+        "findings": count,
+        "possible": int((status != breach).sum()),
         "by_agreement_party_role": [
             {"agreement": agreements[a], "party": parties[p], "role": roles[r], "count": n}
             for (a, p, r), n in _tally(agreement, party, role)],
         "by_clause": [{"clause": clauses[c], "count": int(by_clause[c])} for c in ranked if by_clause[c]],
         "by_month": [{"month": months[m], "party": parties[p], "count": n} for (m, p), n in _tally(month, party)],
     }
+
+
+def _ranked(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes into ``values`` renumbered into the sorted distinct values they use, as a sorted factorize
+    numbers them (``values`` may repeat a value: a clause's agreement is one value per clause)."""
+    used = np.unique(codes)
+    words = [str(w) for w in values[used]]
+    distinct = sorted(set(words))
+    position = {w: i for i, w in enumerate(distinct)}
+    rank = np.zeros(int(used.max()) + 1 if len(used) else 0, dtype=np.int64)
+    rank[used] = [position[w] for w in words]
+    return rank[codes], distinct
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
