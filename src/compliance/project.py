@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,14 @@ class Inputs:
     profile: Profile
     profile_source: str
     files: list[Path] = field(default_factory=list)
+    hashes: dict[Path, Future[str]] = field(default_factory=dict, repr=False)
+
+    def hash_in_background(self) -> None:
+        """Start hashing the input files on a second thread: a large log takes a good part of a second,
+        which the evaluation (one core) leaves free; the hash then describes the files as just read."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash")
+        self.hashes = {path: pool.submit(file_hash, path) for path in sorted(set(self.files)) if path.is_file()}
+        pool.shutdown(wait=False)
 
     def manifest(self) -> list[dict[str, str]]:
         base = Path.cwd()
@@ -61,7 +70,8 @@ class Inputs:
             except ValueError:
                 shown = str(path)
             if path.is_file():
-                out.append({"path": shown, "sha256": file_hash(path)})
+                hashed = self.hashes.get(path)
+                out.append({"path": shown, "sha256": hashed.result() if hashed is not None else file_hash(path)})
         return out
 
 
@@ -108,7 +118,9 @@ def load_inputs(agreements: Path | None, events: list[Path] | None, profile: str
     if problems or chosen is None:
         return None, problems
     files = [*terms.files, *table.files]
-    return Inputs(terms, table, chosen, source, files), problems
+    inputs = Inputs(terms, table, chosen, source, files)
+    inputs.hash_in_background()
+    return inputs, problems
 
 
 def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:

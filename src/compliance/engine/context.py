@@ -38,6 +38,20 @@ def each_distinct(values: np.ndarray, words: Callable[[Any], Any], missing: Any 
     return [table[c] for c in codes_.tolist()]  # code -1 (missing) picks the last entry
 
 
+def combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The combination of codes (non-negative integers) of each row, numbered densely in order of first
+    appearance, and one row of each combination: words that depend on a few columns are then written
+    once per combination that occurs (any row of a combination reads the same)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        width = int(values.max()) + 1 if len(values) else 1
+        key = pd.factorize(key * width + values.astype(np.int64))[0].astype(np.int64)  # dense: no overflow
+    combo = key
+    first = np.zeros(int(combo.max()) + 1 if len(combo) else 0, dtype=np.int64)
+    first[combo] = np.arange(len(combo))
+    return combo, first
+
+
 def codes(column: pd.Series, mapping: dict[str, int]) -> np.ndarray:
     """Integer codes of a text column in the vocabulary's order (-1 for empty or unknown)."""
     inverse, uniques = distinct(column)

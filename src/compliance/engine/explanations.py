@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from compliance.engine.checks import HOLDS, MAYBE, time_check, where_checks
 from compliance.engine.compile import CompiledClause
-from compliance.engine.context import Prepared
+from compliance.engine.context import Prepared, combinations
 from compliance.engine.strings import TEXT, arrow_text, join_each
 from compliance.models.profiles import Profile
 
@@ -35,14 +35,14 @@ def event_sentences(ctx: Prepared) -> pa.Array:
     weapon_codes, weapons = ctx.coded("weapons")
     party_codes, parties = ctx.target_party_codes()
     target_codes, targets = ctx.coded("target_type")
-    who, who_rows = _combinations([actor_codes, raw_codes])
+    who, who_rows = combinations([actor_codes, raw_codes])
     whom = [actors[actor_codes[r]] or raws[raw_codes[r]] or "an unknown actor" for r in who_rows.tolist()]
-    what, what_rows = _combinations([action_codes, weapon_codes])
+    what, what_rows = combinations([action_codes, weapon_codes])
     whats = [actions[action_codes[r]] + (" (" + weapons[weapon_codes[r]].replace(";", ", ") + ")"
                                          if weapons[weapon_codes[r]] else "") for r in what_rows.tolist()]
-    on, on_rows = _combinations([party_codes, target_codes])
+    on, on_rows = combinations([party_codes, target_codes])
     ons = [_on_words((parties[party_codes[r]], targets[target_codes[r]])) for r in on_rows.tolist()]
-    combo, first = _combinations([who, what, on])
+    combo, first = combinations([who, what, on])
     middles = [f": {whom[who[r]]} carried out {whats[what[r]]}{ons[on[r]]} at " for r in first.tolist()]
     ids = pc.fill_null(arrow_text(frame["id"]), "")
     place = pc.fill_null(arrow_text(frame["location"]), "")
@@ -53,24 +53,14 @@ def event_sentences(ctx: Prepared) -> pa.Array:
         lon = frame["lon"].to_numpy(dtype=np.float64)[at].tolist()
         place = pc.replace_with_mask(place, pa.array(blank), pa.array([f"{y:.4f}, {x:.4f}" for y, x in
                                                                       zip(lat, lon, strict=True)], type=TEXT))
-    date = pc.fill_null(arrow_text(frame["date"]), "")
-    end = pc.fill_null(arrow_text(frame["date_end"]), "")
-    when = pc.if_else(pc.equal(end, ""), join_each(" on ", date), join_each(" between ", date, " and ", end))
-    middle = pa.array(middles, type=TEXT).take(pa.array(combo))
-    text = join_each("Event ", ids, middle, place, when)
+    date_codes, dates = ctx.coded("date")
+    end_codes, ends = ctx.coded("date_end")
+    span, span_rows = combinations([date_codes, end_codes])
+    when = [f" between {dates[date_codes[r]]} and {ends[end_codes[r]]}" if ends[end_codes[r]] else
+            f" on {dates[date_codes[r]]}" for r in span_rows.tolist()]
+    text = join_each("Event ", ids, pa.array(middles, type=TEXT).take(pa.array(combo)), place,
+                     pa.array(when, type=TEXT).take(pa.array(span)))
     return pa.concat_arrays([text, pa.array([""], type=TEXT)])
-
-
-def _combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The combination of codes of each row, numbered densely, and one row of each combination."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for values in columns:
-        width = int(values.max()) + 1 if len(values) else 1
-        key = pd.factorize(key * width + values.astype(np.int64))[0].astype(np.int64)  # dense: no overflow
-    combo = key
-    first = np.zeros(int(combo.max()) + 1 if len(combo) else 0, dtype=np.int64)
-    first[combo[::-1]] = np.arange(len(combo))[::-1]  # the first row of each combination
-    return combo, first
 
 
 def _on_words(party_target: tuple[str, str]) -> str:
@@ -111,7 +101,7 @@ def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray
     for j, check in enumerate(checks):
         if check.name == "time":
             timed |= (maybe >> j & 1).astype(bool)
-    combo, first = _combinations([maybe, np.where(timed, date_codes[rows], 0), np.where(timed, end_codes[rows], 0)])
+    combo, first = combinations([maybe, np.where(timed, date_codes[rows], 0), np.where(timed, end_codes[rows], 0)])
     texts = []
     for r in first.tolist():
         words = []
@@ -175,7 +165,7 @@ def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.n
     actor_codes, actors = ctx.actor_codes()
     attribution_codes, attributions = ctx.coded("attribution") if ctx.n else (np.zeros(0, np.int32), [])
     exemption_codes, considered = pd.factorize(np.asarray(exemptions, dtype=object), sort=False)
-    combo, first = _combinations([actor_codes[rows], attribution_codes[rows], exemption_codes])
+    combo, first = combinations([actor_codes[rows], attribution_codes[rows], exemption_codes])
     none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)" if cc.exemptions else None
     tails = []
     for k in first.tolist():

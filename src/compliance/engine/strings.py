@@ -63,17 +63,19 @@ def json_numbers(x: np.ndarray, digits: int) -> pa.Array:
     """Floats rounded to ``digits`` decimals, as ``json.dumps(round(x, digits))`` writes them; NaN as null.
 
     Arrow writes the shortest text that reads back to the same float, as Python's repr does, but
-    without repr's ``.0`` on whole numbers and in its own notation for tiny and huge ones; those are
-    written by Python. So are values whose rounding numpy could decide differently from Python's
-    correctly rounded ``round`` (within a hair of a half).
+    without repr's ``.0`` on whole numbers and in its own notation for tiny and large ones (those, far
+    from any coordinate, are written by Python). So are values whose rounding numpy could decide
+    differently from Python's correctly rounded ``round`` (within a hair of a half).
     """
     x = np.asarray(x, dtype=np.float64)
     finite = np.isfinite(x)
-    scaled = np.where(finite, x, 0.0) * 10.0**digits
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    rounded = np.round(np.where(finite, x, 0.0), digits)
-    odd = finite & (near_half | (np.abs(rounded) < 1e-4) | (np.abs(rounded) >= 1e15))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values overflow here; Python writes them
+        scaled = np.where(finite, x, 0.0) * 10.0**digits
+        near_half = ~(np.abs(scaled - np.floor(scaled) - 0.5) >= 1e-6)
+        rounded = np.round(np.where(finite, x, 0.0), digits)
+    odd = finite & (near_half | (np.abs(rounded) < 1e-4) | (np.abs(rounded) >= 1e6))
     text = pc.cast(pa.array(rounded), TEXT)
+    odd |= pc.match_substring(text, "e").to_numpy(zero_copy_only=False)  # exponents: as Python writes them
     whole = pc.invert(pc.match_substring(text, "."))
     text = pc.if_else(whole, join_each(text, ".0"), text)
     python = odd | ~finite
@@ -98,3 +100,29 @@ def text_of(rows: pa.Array) -> memoryview:
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
                             count=len(rows) + 1, offset=rows.offset * width)
     return memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+
+
+def assemble(pieces: list[tuple[pa.Array, np.ndarray | None]]) -> pa.Array:
+    """Rows made of pieces: row ``i`` is ``table[codes[i]]`` of each ``(table, codes)`` in turn (codes None:
+    the table's own row ``i``). Every table must be free of nulls.
+
+    One ``take`` from the tables laid end to end puts every piece of every row in order, so the rows
+    are that buffer cut every ``len(pieces)`` pieces: one pass, however many pieces, where a row-wise
+    join would make a pass per piece. Meant for tables of moderate size (they are copied once).
+    """
+    n = next((len(c) if c is not None else len(t)) for t, c in pieces)
+    width = len(pieces)
+    tables = [arrow_text(t) for t, _ in pieces]
+    base = np.cumsum([0] + [len(t) for t in tables[:-1]]).astype(np.int64)
+    flat = np.empty((n, width), dtype=np.int64)
+    for j, ((_, codes), start) in enumerate(zip(pieces, base.tolist(), strict=True)):
+        if codes is None:
+            flat[:, j] = np.arange(start, start + n)
+        else:
+            np.add(codes, start, out=flat[:, j], casting="unsafe")
+    if not n:
+        return pa.array([], type=TEXT)
+    taken = pa.concat_arrays(tables).take(pa.array(flat.ravel()))
+    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64, count=len(taken) + 1, offset=taken.offset * 8)
+    cut = np.ascontiguousarray(offsets[::width])
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(cut), taken.buffers()[2])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from compliance.engine.context import combinations
 from compliance.engine.findings import FINDING_COLUMNS, Coded, Column
 from compliance.engine.strings import TEXT, join_each, json_escaped, json_numbers, json_strings, json_values, text_of
 from compliance.reports.model import Report
@@ -30,6 +32,8 @@ CHUNK = 1 << 14
 """Findings put together at a time: about 20 MB of text."""
 PRODUCT_LIMIT = 1 << 12
 """Two neighbour columns taking at most this many combinations of values are encoded as one."""
+FUSE_LIMIT = 1 << 16
+"""Neighbour columns of an event with at most this many possible combinations are encoded as one."""
 
 
 def render(report: Report) -> str:
@@ -76,14 +80,24 @@ _NONE = object()  # stands for None while values are counted (pandas would read 
 
 
 def _write_findings(report: Report, out: TextIO) -> None:
-    """``[``, one finding a line (each line begins with the comma that ends the one before), ``]``."""
+    """``[``, one finding a line (each line begins with the comma that ends the one before), ``]``.
+
+    Each slice is written on a second thread while the next is put together: writing a gigabyte
+    costs as much as making it, and both mostly run outside the interpreter's lock.
+    """
     first = True
-    for text in encoded_findings(report):
-        if first:
-            out.write("[\n")
-            text = text[len(_SEPARATOR):]  # the first line has no finding before it
-            first = False
-        _write_bytes(out, text)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as pool:
+        pending: Future[None] | None = None
+        for text in encoded_findings(report):
+            if pending is not None:
+                pending.result()
+            if first:
+                out.write("[\n")
+                text = text[len(_SEPARATOR):]  # the first line has no finding before it
+                first = False
+            pending = pool.submit(_write_bytes, out, text)
+        if pending is not None:
+            pending.result()
     out.write("[]" if first else "\n  ]")
 
 
@@ -132,26 +146,32 @@ class Piece:
 
 
 def _plan(coded: Coded, columns: tuple[str, ...]) -> list[Piece]:
-    atoms: list[Piece] = []
-    for k, name in enumerate(columns):
+    """The pieces of a finding's line, with their texts encoded.
+
+    The columns are encoded on two threads (the work is Arrow's, outside the interpreter's lock), the
+    explanation first: it is the longest.
+    """
+    def encode(name: str) -> list[Piece]:
+        k = columns.index(name)
         key = (_SEPARATOR.decode() + _ITEM + "{" if k == 0 else ", ") + json.dumps(name) + ": "
         column = coded.column(name)
         if isinstance(column, tuple):  # the explanation: its pieces escaped, inside one pair of quotes
-            atoms.append(_const(coded, key + '"'))
-            atoms.extend(_atom(coded, c, quoted=False) for c in column)
-            atoms.append(_const(coded, '"'))
-        else:
-            atoms.append(_const(coded, key))
-            atoms.append(_atom(coded, column, quoted=True, rounded=name in ("lat", "lon")))
-    atoms.append(_const(coded, "}"))
-    runs: list[list[Piece]] = []
-    for atom in atoms:  # first glue constant text, and neighbours that share their codes, into runs
-        kinds = {a.over for a in runs[-1]} - {"const"} if runs else set()
-        if runs and (atom.over == "const" or not kinds or (kinds == {atom.over} and atom.over in ("event", "part"))):
-            runs[-1].append(atom)
-        else:
-            runs.append([atom])
-    merged = [_join(coded, run) for run in runs]
+            return [_const(key + '"'), *(_atom(coded, c, quoted=False) for c in column), _const('"')]
+        return [_const(key), _atom(coded, column, quoted=True, rounded=name in ("lat", "lon"))]
+
+    first = sorted(columns, key=lambda name: name != "explanation")
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode") as pool:
+        encoded = dict(zip(first, pool.map(encode, first), strict=True))
+        atoms = [atom for name in columns for atom in encoded[name]] + [_const("}")]
+        runs: list[list[Piece]] = []
+        for atom in atoms:  # first glue constant text, and neighbours that share their codes, into runs
+            kinds = {a.over for a in runs[-1]} - {"const"} if runs else set()
+            if runs and (atom.over == "const" or not kinds or
+                         (kinds == {atom.over} and atom.over in ("event", "part"))):
+                runs[-1].append(atom)
+            else:
+                runs.append([atom])
+        merged = list(pool.map(lambda run: _join(coded, run), runs))
     pieces: list[Piece] = []
     for atom in merged:  # then neighbours that take few values together
         if pieces and len(pieces[-1].table) * len(atom.table) <= PRODUCT_LIMIT:
@@ -161,7 +181,7 @@ def _plan(coded: Coded, columns: tuple[str, ...]) -> list[Piece]:
     return pieces
 
 
-def _const(coded: Coded, text: str) -> Piece:
+def _const(text: str) -> Piece:
     return Piece(pa.array([text], type=TEXT), "const", None, lambda select: np.zeros(len(select), dtype=np.int64))
 
 
@@ -186,10 +206,48 @@ def _join(coded: Coded, run: list[Piece]) -> Piece:
         table = join_each(*[a.table[0].as_py() if a.over == "const" else a.table for a in run])
         return Piece(table, base.over, base.codes, base.pick)
     # several columns over the same events (or parts): one text per event, made once
+    run = _fused(coded, run)
     table = join_each(*[a.table[0].as_py() if a.over == "const" else
                         a.table if a.codes is None else a.table.take(pa.array(a.codes)) for a in run])
     column = Column(table, None, varying[0].over)
     return Piece(table, column.over, None, lambda select: coded.codes(column, select))
+
+
+def _fused(coded: Coded, run: list[Piece]) -> list[Piece]:
+    """Neighbours in a run that each take few values (an event's actor, action and place, say) made
+    one piece: its texts written once per combination that occurs, so the run is joined from fewer
+    columns."""
+    out: list[Piece] = []
+    group: list[Piece] = []
+
+    def close() -> None:
+        if sum(a.over != "const" for a in group) >= 2:
+            out.append(_combined(coded, group))
+        else:
+            out.extend(group)
+        group.clear()
+
+    for atom in run:
+        if atom.over != "const" and atom.codes is None:
+            close()
+            out.append(atom)
+            continue
+        if np.prod([len(a.table) for a in [*group, atom]], dtype=np.float64) > FUSE_LIMIT:
+            close()
+        group.append(atom)
+    close()
+    return out
+
+
+def _combined(coded: Coded, group: list[Piece]) -> Piece:
+    varying = [a for a in group if a.over != "const"]
+    combo, first = combinations([a.codes for a in varying])
+    texts = {id(a): a.table.to_pylist() for a in group}
+    codes = {id(a): a.codes for a in varying}
+    table = pa.array(["".join(texts[id(a)][0] if a.over == "const" else texts[id(a)][codes[id(a)][r]]
+                              for a in group) for r in first.tolist()], type=TEXT)
+    column = Column(table, combo, varying[0].over)
+    return Piece(table, column.over, combo, lambda select: coded.codes(column, select))
 
 
 def _product(a: Piece, b: Piece) -> Piece:
