@@ -7,7 +7,9 @@ once per zone, only for the events that reached the geometry test.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,24 +116,39 @@ class Prepared:
     _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _columns: dict[str, np.ndarray] = field(default_factory=dict)
     _coded: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def n(self) -> int:
         return len(self.frame)
 
+    def lock(self, name: str) -> threading.Lock:
+        """The lock of one lazily filled cache (places, a zone's membership or distance): clauses may be
+        evaluated on several threads, and each event's entry must be computed and marked done as one."""
+        with self._guard:
+            return self._locks.setdefault(name, threading.Lock())
+
     @classmethod
     def build(cls, frame: pd.DataFrame, registry: Registry, zones: ZoneSet) -> Prepared:
-        actor, unknown, actor_codes = parties_of(registry, frame["actor"])
-        target_party, _, target_codes = parties_of(registry, frame["target_party"])
-        attribution = codes(frame["attribution"], ATTRIBUTION_RANK).astype(np.int8)
-        return cls(
-            frame=frame, registry=registry, zones=zones, actor=actor, target_party=target_party,
-            action=codes(frame["action"], ACTION_CODE), target=codes(frame["target_type"], TARGET_CODE),
-            weapons=weapon_bits(frame["weapons"]), attribution=attribution,
-            start=frame["start"].to_numpy(dtype=np.int64), end=frame["end"].to_numpy(dtype=np.int64),
-            precision=frame["precision_km"].to_numpy(dtype=np.float64), unknown_actor_names=unknown,
-            _actor_codes=actor_codes, _target_codes=target_codes,
-        )
+        # six columns hashed side by side: Arrow does the hashing outside the interpreter's lock
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare") as pool:
+            actors = pool.submit(parties_of, registry, frame["actor"])
+            targeted = pool.submit(parties_of, registry, frame["target_party"])
+            attribution = pool.submit(codes, frame["attribution"], ATTRIBUTION_RANK)
+            action = pool.submit(codes, frame["action"], ACTION_CODE)
+            target = pool.submit(codes, frame["target_type"], TARGET_CODE)
+            weapons = pool.submit(weapon_bits, frame["weapons"])
+            actor, unknown, actor_codes = actors.result()
+            target_party, _, target_codes = targeted.result()
+            return cls(
+                frame=frame, registry=registry, zones=zones, actor=actor, target_party=target_party,
+                action=action.result(), target=target.result(), weapons=weapons.result(),
+                attribution=attribution.result().astype(np.int8),
+                start=frame["start"].to_numpy(dtype=np.int64), end=frame["end"].to_numpy(dtype=np.int64),
+                precision=frame["precision_km"].to_numpy(dtype=np.float64), unknown_actor_names=unknown,
+                _actor_codes=actor_codes, _target_codes=target_codes,
+            )
 
     def actor_codes(self) -> tuple[np.ndarray, list[str]]:
         """Resolved actors as codes into their distinct party ids, for table lookups in the checks."""
@@ -175,6 +192,10 @@ class Prepared:
 
     def id_rank(self) -> np.ndarray:
         """Each event's position in the order of ids (for a stable order of findings)."""
+        with self.lock("id rank"):
+            return self._rank_ids()
+
+    def _rank_ids(self) -> np.ndarray:
         if self._id_rank is None:
             import pyarrow as pa
             import pyarrow.compute as pc
@@ -204,30 +225,32 @@ class Prepared:
         (most events fail a cheaper condition first, and projection costs more than all of those)."""
         if self._xy is not None:
             return self._xy[0][idx], self._xy[1][idx]
-        if self._xy_some is None:
-            self._xy_some = np.zeros(self.n, dtype=bool), np.zeros(self.n), np.zeros(self.n)
-        done, x, y = self._xy_some
-        todo = idx[~done[idx]]
-        if len(todo):
-            lon = self.frame["lon"].to_numpy(dtype=np.float64)
-            lat = self.frame["lat"].to_numpy(dtype=np.float64)
-            x[todo], y[todo] = project(lon[todo], lat[todo])
-            done[todo] = True
-        return x[idx], y[idx]
+        with self.lock("xy"):
+            if self._xy_some is None:
+                self._xy_some = np.zeros(self.n, dtype=bool), np.zeros(self.n), np.zeros(self.n)
+            done, x, y = self._xy_some
+            todo = idx[~done[idx]]
+            if len(todo):
+                lon = self.frame["lon"].to_numpy(dtype=np.float64)
+                lat = self.frame["lat"].to_numpy(dtype=np.float64)
+                x[todo], y[todo] = project(lon[todo], lat[todo])
+                done[todo] = True
+            return x[idx], y[idx]
 
     def membership(self, zid: str, idx: np.ndarray) -> np.ndarray:
         """Membership (IN/EDGE/OUT) of events ``idx`` in one zone, computed once per event and zone."""
-        done, values = self._membership.get(zid, (None, None))
-        if done is None:
-            done = np.zeros(self.n, dtype=bool)
-            values = np.zeros(self.n, dtype=np.int8)
-            self._membership[zid] = (done, values)
-        todo = idx[~done[idx]]
-        if len(todo):
-            x, y = self.xy_at(todo)
-            values[todo] = self.zones.membership(zid, x, y, self.precision[todo])
-            done[todo] = True
-        return values[idx]
+        with self.lock("in " + zid):
+            done, values = self._membership.get(zid, (None, None))
+            if done is None:
+                done = np.zeros(self.n, dtype=bool)
+                values = np.zeros(self.n, dtype=np.int8)
+                self._membership[zid] = (done, values)
+            todo = idx[~done[idx]]
+            if len(todo):
+                x, y = self.xy_at(todo)
+                values[todo] = self.zones.membership(zid, x, y, self.precision[todo])
+                done[todo] = True
+            return values[idx]
 
     def distance_km(self, refs: list[str], idx: np.ndarray) -> np.ndarray:
         """Least distance (km) from events ``idx`` to the referenced zones, each computed once per event."""
@@ -238,16 +261,17 @@ class Prepared:
         return best
 
     def zone_distance(self, zid: str, idx: np.ndarray) -> np.ndarray:
-        done, values = self._distance.get(zid, (None, None))
-        if done is None:
-            done = np.zeros(self.n, dtype=bool)
-            values = np.zeros(self.n, dtype=np.float64)
-            self._distance[zid] = (done, values)
-        todo = idx[~done[idx]]
-        if len(todo):
-            values[todo] = self.zones.distance_km([zid], *self.xy_at(todo))
-            done[todo] = True
-        return values[idx]
+        with self.lock("to " + zid):
+            done, values = self._distance.get(zid, (None, None))
+            if done is None:
+                done = np.zeros(self.n, dtype=bool)
+                values = np.zeros(self.n, dtype=np.float64)
+                self._distance[zid] = (done, values)
+            todo = idx[~done[idx]]
+            if len(todo):
+                values[todo] = self.zones.distance_km([zid], *self.xy_at(todo))
+                done[todo] = True
+            return values[idx]
 
     def coded(self, name: str) -> tuple[np.ndarray, list[str]]:
         """A text column of the log as codes and its distinct values (missing read as ""), made once a run."""

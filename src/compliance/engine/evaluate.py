@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -34,6 +35,8 @@ from compliance.models.profiles import Profile
 from compliance.vocabulary import ROLES
 
 _EXEMPT, _CONFLICT = OUTCOMES.index(EXEMPT), OUTCOMES.index(CONFLICT)
+THREADS = 2
+"""Clauses evaluated side by side (the machines this runs on have two cores or more)."""
 
 
 @dataclass
@@ -87,29 +90,42 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     ctx = Prepared.build(table_frame, registry, terms.zones)
     clauses = compile_clauses(terms, profile)
     everyone = np.arange(ctx.n)
-    parts: list[Part] = []
-    conflicts: list[dict[str, str]] = []
-    notes: list[str] = []
-    for cc in clauses:
+    ctx.cells()  # shared by every clause: made before the clauses run side by side
+
+    def one(cc: CompiledClause) -> tuple[list[Part], list[dict[str, str]], str | None]:
         if cc.kind == "result":
             gap = _coverage_gap(cc, ctx, period)
-            if gap:
-                notes.append(gap)
-            else:
-                parts.extend(_result_findings(cc, ctx, profile, everyone))
-            continue
+            return ([], [], gap) if gap else (_result_findings(cc, ctx, profile, everyone), [], None)
         alive, state = run(clause_checks(cc, ctx, profile), everyone, ctx.cells())
         if not len(alive):
-            continue
+            return [], [], None
         outcome, decided = exemption_outcomes(cc, ctx, alive)
         contested = np.flatnonzero(outcome == _CONFLICT)
         ids = ctx.column_at("id", alive[contested])
-        for i, ident in zip(contested, ids, strict=True):
-            conflicts.append({"event_id": str(ident), "clause": cc.key, "exemptions": str(decided[i])})
+        conflicts = [{"event_id": str(ident), "clause": cc.key, "exemptions": str(decided[i])}
+                     for i, ident in zip(contested, ids, strict=True)]
         keep = outcome != _EXEMPT
-        parts.extend(_event_findings(cc, ctx, profile, alive[keep], state[keep], outcome[keep], decided[keep]))
+        found = _event_findings(cc, ctx, profile, alive[keep], state[keep], outcome[keep], decided[keep])
+        return found, conflicts, None
+
+    parts: list[Part] = []
+    conflicts: list[dict[str, str]] = []
+    notes: list[str] = []
+    # clauses are independent given the prepared log; most of their work (numpy, shapely, pyproj) runs
+    # outside the interpreter's lock, so two threads use both cores. Results are taken in clause order.
+    with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="clause") as pool:
+        pool.submit(ctx.id_rank)  # the order of findings needs it; an Arrow sort, done meanwhile
+        results = [pool.submit(one, cc) for cc in clauses]
+        unresolved = pool.submit(_unresolved, ctx)
+        for result in results:
+            found, contested, note = result.result()
+            parts.extend(found)
+            conflicts.extend(contested)
+            if note:
+                notes.append(note)
+        core = _core(parts, ctx)
     return Outcome(profile=profile, read=read if read is not None else ctx.n, evaluated=ctx.n,
-                   core=_core(parts, ctx), set_aside=list(set_aside or []), unresolved=_unresolved(ctx),
+                   core=core, set_aside=list(set_aside or []), unresolved=unresolved.result(),
                    conflicts=conflicts, clauses=clauses, notes=notes, parts=parts, context=ctx, explain=explain)
 
 
