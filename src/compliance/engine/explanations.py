@@ -15,20 +15,23 @@ import pyarrow.compute as pc
 from compliance.engine.checks import HOLDS, MAYBE, time_check, where_checks
 from compliance.engine.compile import CompiledClause
 from compliance.engine.context import Prepared, combinations
-from compliance.engine.strings import TEXT, arrow_text, join_each
+from compliance.engine.strings import TEXT, arrow_text
 from compliance.models.profiles import Profile
 
 
-def event_sentences(ctx: Prepared) -> pa.Array:
-    """The sentence of every event (who did what to whom, where and when), and an empty one after the
-    last event for findings that have none (missed deadlines).
+def event_sentences(ctx: Prepared) -> list[tuple[list[str] | pa.Array, np.ndarray | None]]:
+    """The sentence of every event (who did what to whom, where and when) as pieces to read one after
+    the other: each piece is ``(values, codes)``, with one code per event and one more, last, for
+    findings that have no event (missed deadlines), whose sentence is empty. Codes None: the values
+    are one per event already.
 
-    The middle of a sentence (the actor's words, the conduct, the target) takes few values: it is
-    written once per distinct combination. The rest is joined by Arrow, one column at a time.
+    Apart from the event's id, each piece takes few values (the actor's words, the conduct and target,
+    the place, the dates): each is written once per distinct value, and the sentences are put together
+    only for the findings being written.
     """
     n, frame = ctx.n, ctx.frame
     if not n:
-        return pa.array([""], type=TEXT)
+        return [([""], np.zeros(1, dtype=np.int64))]
     actor_codes, actors = ctx.actor_codes()
     raw_codes, raws = ctx.coded("actor")
     action_codes, actions = ctx.coded("action")
@@ -44,23 +47,27 @@ def event_sentences(ctx: Prepared) -> pa.Array:
     ons = [_on_words((parties[party_codes[r]], targets[target_codes[r]])) for r in on_rows.tolist()]
     combo, first = combinations([who, what, on])
     middles = [f": {whom[who[r]]} carried out {whats[what[r]]}{ons[on[r]]} at " for r in first.tolist()]
-    ids = pc.fill_null(arrow_text(frame["id"]), "")
-    place = pc.fill_null(arrow_text(frame["location"]), "")
-    blank = pc.equal(place, "").to_numpy(zero_copy_only=False)
-    if blank.any():
-        at = np.flatnonzero(blank)
-        lat = frame["lat"].to_numpy(dtype=np.float64)[at].tolist()
-        lon = frame["lon"].to_numpy(dtype=np.float64)[at].tolist()
-        place = pc.replace_with_mask(place, pa.array(blank), pa.array([f"{y:.4f}, {x:.4f}" for y, x in
-                                                                      zip(lat, lon, strict=True)], type=TEXT))
+    place_codes, places = ctx.coded("location")
+    place_codes = place_codes.astype(np.int64)
+    blank = np.flatnonzero(np.array([not p for p in places] or [False])[place_codes])
+    if len(blank):  # no place name: the coordinates, as written for each such event
+        lat = frame["lat"].to_numpy(dtype=np.float64)[blank].tolist()
+        lon = frame["lon"].to_numpy(dtype=np.float64)[blank].tolist()
+        place_codes = place_codes.copy()
+        place_codes[blank] = len(places) + np.arange(len(blank))
+        places = [*places, *(f"{y:.4f}, {x:.4f}" for y, x in zip(lat, lon, strict=True))]
     date_codes, dates = ctx.coded("date")
     end_codes, ends = ctx.coded("date_end")
     span, span_rows = combinations([date_codes, end_codes])
     when = [f" between {dates[date_codes[r]]} and {ends[end_codes[r]]}" if ends[end_codes[r]] else
             f" on {dates[date_codes[r]]}" for r in span_rows.tolist()]
-    text = join_each("Event ", ids, pa.array(middles, type=TEXT).take(pa.array(combo)), place,
-                     pa.array(when, type=TEXT).take(pa.array(span)))
-    return pa.concat_arrays([text, pa.array([""], type=TEXT)])
+    ids = pa.concat_arrays([pc.fill_null(arrow_text(frame["id"]), ""), pa.array([""], type=TEXT)])
+
+    def coded(words: list[str], codes_: np.ndarray) -> tuple[list[str], np.ndarray]:
+        return [*words, ""], np.append(codes_, len(words))  # the last entry: no event, no words
+
+    return [coded(["Event "], np.zeros(n, dtype=np.int64)), (ids, None), coded(middles, combo),
+            coded(places, place_codes), coded(when, span)]
 
 
 def _on_words(party_target: tuple[str, str]) -> str:

@@ -90,12 +90,12 @@ class Coded:
         return at if column.codes is None else column.codes[at]
 
     def column(self, name: str) -> Column | tuple[Column, ...]:
-        """The column ``name`` of FINDING_COLUMNS; the explanation is three columns read one after the
-        other: the event's sentence, what the clause and the party's role add, and the ending."""
+        """The column ``name`` of FINDING_COLUMNS; the explanation is several columns read one after the
+        other: the pieces of the event's sentence, what the clause and the party's role add, the ending."""
         if name not in self._columns:
             if name in ("explanation", "uncertain"):
-                sentence, tail, end, doubt = self._explanations()
-                self._columns["explanation"] = (sentence, tail, end)
+                *pieces, doubt = self._explanations()
+                self._columns["explanation"] = tuple(pieces)
                 self._columns["uncertain"] = doubt
             else:
                 self._columns[name] = self._make(name)
@@ -106,7 +106,10 @@ class Coded:
         column = self.column(name)
         if isinstance(column, tuple):
             pieces = [self._decode(c, self.codes(c, select)) for c in column]
-            return pieces[0] + pieces[1] + pieces[2] if len(pieces[0]) else pieces[0]
+            text = pieces[0]
+            for piece in pieces[1:]:
+                text = text + piece
+            return text
         return self._decode(column, self.codes(column, select))
 
     @staticmethod
@@ -182,12 +185,12 @@ class Coded:
         assert set(values[np.unique(codes)].tolist()) <= set(CONFIDENCE)
         return Column(values, codes, "finding")
 
-    def _explanations(self) -> tuple[Column, Column, Column, Column]:
-        """The explanation's three pieces and the doubt of every finding, written part by part."""
+    def _explanations(self) -> tuple[Column, ...]:
+        """The explanation's pieces and, last, the doubt of every finding, written part by part."""
         outcome, ctx = self.outcome, self.outcome.context
         if not outcome.explain or ctx is None:
             blank = Column(np.array([""], dtype=object), np.zeros(len(self), dtype=np.int64), "finding")
-            return blank, blank, blank, blank
+            return blank, blank
         tails: list[str] = []
         tail_codes, doubts, is_result = [], [], []
         for p in outcome.parts:
@@ -201,15 +204,17 @@ class Coded:
             tails.extend(own)
             doubts.append(doubt)
             is_result.append(np.full(len(p.rows), p.clause.kind == "result"))
+        sentence = [Column(values if isinstance(values, pa.Array) else np.array(values, dtype=object), codes, "event")
+                    for values, codes in event_sentences(ctx)]
         if not tails:
             blank = Column(np.array([""], dtype=object), np.zeros(0, dtype=np.int64), "finding")
-            return Column(event_sentences(ctx), None, "event"), blank, blank, blank
+            return *sentence, blank, blank, blank
         doubt_codes, doubt_words = pd.factorize(np.concatenate(doubts), sort=False)
         pair_codes, pairs = pd.factorize(doubt_codes.astype(np.int64) * 2 + np.concatenate(is_result), sort=False)
         words = [str(doubt_words[k // 2]) for k in pairs.tolist()]
         endings = ["" if k % 2 else ending(w) for k, w in zip(pairs.tolist(), words, strict=True)]
         at = pair_codes[self.flat]
-        return (Column(event_sentences(ctx), None, "event"),
+        return (*sentence,
                 Column(np.array(tails, dtype=object), np.concatenate(tail_codes)[self.flat], "finding"),
                 Column(np.array(endings, dtype=object), at, "finding"),
                 Column(np.array(words, dtype=object), at, "finding"))
