@@ -2,7 +2,8 @@
 
 A million findings make about a gigabyte of report text. Made one Python string at a time, that costs
 tens of seconds; here every value is written once (a column's distinct values, or one entry per event)
-and the rows are put together by Arrow's ``take``, which copies bytes and makes no objects.
+and the rows are put together by Arrow (``take``, then a row-wise join), which copies bytes and makes no
+Python objects.
 """
 
 from __future__ import annotations
@@ -101,28 +102,3 @@ def text_of(rows: pa.Array) -> memoryview:
                             count=len(rows) + 1, offset=rows.offset * width)
     return memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
-
-def assemble(pieces: list[tuple[pa.Array, np.ndarray | None]]) -> pa.Array:
-    """Rows made of pieces: row ``i`` is ``table[codes[i]]`` of each ``(table, codes)`` in turn (codes None:
-    the table's own row ``i``). Every table must be free of nulls.
-
-    One ``take`` from the tables laid end to end puts every piece of every row in order, so the rows
-    are that buffer cut every ``len(pieces)`` pieces: one pass, however many pieces, where a row-wise
-    join would make a pass per piece. Meant for tables of moderate size (they are copied once).
-    """
-    n = next((len(c) if c is not None else len(t)) for t, c in pieces)
-    width = len(pieces)
-    tables = [arrow_text(t) for t, _ in pieces]
-    base = np.cumsum([0] + [len(t) for t in tables[:-1]]).astype(np.int64)
-    flat = np.empty((n, width), dtype=np.int64)
-    for j, ((_, codes), start) in enumerate(zip(pieces, base.tolist(), strict=True)):
-        if codes is None:
-            flat[:, j] = np.arange(start, start + n)
-        else:
-            np.add(codes, start, out=flat[:, j], casting="unsafe")
-    if not n:
-        return pa.array([], type=TEXT)
-    taken = pa.concat_arrays(tables).take(pa.array(flat.ravel()))
-    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64, count=len(taken) + 1, offset=taken.offset * 8)
-    cut = np.ascontiguousarray(offsets[::width])
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(cut), taken.buffers()[2])
