@@ -471,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--agreements", type=Path, default=REPO / "agreements")
     ap.add_argument("--profile", default=None, help="profile id or file (default: default)")
-    ap.add_argument("--sample", type=int, default=2000, help="events the reference evaluates (default 2000)")
+    ap.add_argument("--sample", type=int, default=20_000,
+                    help="events the reference evaluates (default 20000: smaller samples time too noisily)")
     ap.add_argument("--seed", type=int, default=generate.SEED)
     ap.add_argument("--budget", type=float, default=120.0,
                     help="do not repeat a stage whose runs already took this many seconds (default 120)")
