@@ -278,17 +278,28 @@ def _position(text: str, offset: int, in_bytes: bool) -> tuple[int, int]:
     return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
+def _compose(loader_class: type, text: str) -> Node | None:
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def parse_text(text: str, path: str) -> Located:
     """Parse one YAML document from ``text``; raise :class:`YamlError` with a located problem."""
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise YamlError(Problem(path, line, 1, "the file contains a NUL byte; it is binary, not YAML text"))
     try:
-        loader = _LOADER(text)
         try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
+            root = _compose(_LOADER, text)
+        except yaml.MarkedYAMLError as exc:
+            if _LOADER is _Loader or "nesting depth" not in str(exc.problem):
+                raise
+            # libyaml (PyYAML 6.0.4 and later) stops at its own depth, far past ours and while scanning
+            # ahead; Python's parser reads on to where our limit is crossed, and says so there
+            root = _compose(_Loader, text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
