@@ -14,8 +14,10 @@ import datetime as dt
 import io
 import json
 import re
+import threading
 import warnings
 from array import array
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -899,6 +901,10 @@ def _check_rows(raw: pd.DataFrame, shown: str, table: EventTable, col_of: dict[s
     return checked.set_aside(shown, table)
 
 
+_CHECKING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="check")
+"""Where the chunks of a file are checked, while the next ones are read."""
+
+
 class _FileChecks:
     """The checks of a file whose bad rows can wait for its end (nothing else is set aside meanwhile): the ids
     repeated anywhere in it are then found in one Arrow pass, where looking each chunk up in the chunks before it
@@ -907,17 +913,27 @@ class _FileChecks:
     def __init__(self, shown: str, table: EventTable, col_of: dict[str, int]):
         self.shown, self.table, self.col_of = shown, table, col_of
         self.chunks: list[_Checked] = []
+        self.pending: list[Future[_Checked | None]] = []
         self.known = _KnownMoments()
 
     def add(self, raw: pd.DataFrame, lines: np.ndarray) -> None:
-        """Check a chunk's rows (``raw``, on ``lines``), keeping only what the end of the file needs."""
+        """Check a chunk's rows (``raw``, on ``lines``), keeping only what the end of the file needs.
+
+        The checks run on a second thread while the next chunk is read: they answer for each row alone,
+        and the end of the file takes their results in the order of the chunks.
+        """
+        self.pending.append(_CHECKING.submit(self._check, raw, lines))
+
+    def _check(self, raw: pd.DataFrame, lines: np.ndarray) -> _Checked | None:
         checked = _row_checks(raw, self.col_of, lines, self.known)
         if checked is not None:
             checked.drop_bad()
-            self.chunks.append(checked)
+        return checked
 
     def frames(self) -> list[pd.DataFrame]:
         """At the end of the file: set aside the repeated ids (and every bad row); the good rows, chunk by chunk."""
+        self.chunks = [checked for future in self.pending if (checked := future.result()) is not None]
+        self.pending = []
         if not self.chunks:
             return []
         ids = pa.chunked_array([c for checked in self.chunks for c in checked.ids.chunks], type=pa.large_string())
@@ -1312,12 +1328,17 @@ class _KnownMoments:
     """The moments of the distinct dates met so far in a file: its chunks hold mostly the same dates."""
 
     def __init__(self) -> None:
+        self.lock = threading.Lock()
         self.values = pa.array([], type=pa.large_string())
         self.parts: _Moments = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool),
                                 np.zeros(0, dtype=bool))
 
     def of(self, distinct: pa.Array, dtype: pd.StringDtype) -> _Moments:
         """The moments of each of ``distinct`` (distinct values), working out only those not met before."""
+        with self.lock:  # chunks are checked on two threads
+            return self._of(distinct, dtype)
+
+    def _of(self, distinct: pa.Array, dtype: pd.StringDtype) -> _Moments:
         where = pc.index_in(distinct, value_set=self.values)
         met = _bools(where.is_valid())
         new = np.flatnonzero(~met)
