@@ -91,6 +91,29 @@ def mask_of(words, mapping) -> np.int64:
     return np.int64(sum((mapping[w] for w in words), np.int64(0)))
 
 
+_HALVES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="geometry")
+HALF_FROM = 1 << 16
+"""Geometry on at least this many places is split in two halves, one computed on another thread."""
+
+
+def halves(fn: Callable[..., Any], *arrays: np.ndarray) -> Any:
+    """``fn`` over arrays of places, the second half on another thread when there are many places.
+
+    Projection and point-in-polygon tests run outside the interpreter's lock, and the clause that
+    first asks for a zone holds the others up until it is known: splitting its work keeps both cores
+    busy. ``fn`` returns an array, or a tuple of arrays, one entry per place.
+    """
+    n = len(arrays[0])
+    if n < HALF_FROM:
+        return fn(*arrays)
+    cut = n // 2
+    later = _HALVES.submit(fn, *(a[cut:] for a in arrays))
+    first, second = fn(*(a[:cut] for a in arrays)), later.result()
+    if isinstance(first, tuple):
+        return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
+    return np.concatenate([first, second])
+
+
 @dataclass
 class Prepared:
     frame: pd.DataFrame
@@ -233,7 +256,7 @@ class Prepared:
             if len(todo):
                 lon = self.frame["lon"].to_numpy(dtype=np.float64)
                 lat = self.frame["lat"].to_numpy(dtype=np.float64)
-                x[todo], y[todo] = project(lon[todo], lat[todo])
+                x[todo], y[todo] = halves(project, lon[todo], lat[todo])
                 done[todo] = True
             return x[idx], y[idx]
 
@@ -248,7 +271,7 @@ class Prepared:
             todo = idx[~done[idx]]
             if len(todo):
                 x, y = self.xy_at(todo)
-                values[todo] = self.zones.membership(zid, x, y, self.precision[todo])
+                values[todo] = halves(lambda *a: self.zones.membership(zid, *a), x, y, self.precision[todo])
                 done[todo] = True
             return values[idx]
 
@@ -269,7 +292,7 @@ class Prepared:
                 self._distance[zid] = (done, values)
             todo = idx[~done[idx]]
             if len(todo):
-                values[todo] = self.zones.distance_km([zid], *self.xy_at(todo))
+                values[todo] = halves(lambda *a: self.zones.distance_km([zid], *a), *self.xy_at(todo))
                 done[todo] = True
             return values[idx]
 
