@@ -187,7 +187,8 @@ def where_checks(where: Where, ctx: Prepared, profile: Profile) -> list[Check]:
             for ref in refs:
                 for zid in zones.members(ref):
                     tol = ctx.precision[idx] + zones.zones[zid].props.precision_km
-                    near = np.flatnonzero(zones.zones[zid].near(x, y, km + float(tol.max())))
+                    with ctx.lock("zone " + zid):  # the zone's geometry: one thread at a time
+                        near = np.flatnonzero(zones.zones[zid].near(x, y, km + float(tol.max())))
                     d = ctx.zone_distance(zid, idx[near])
                     out[near] = np.maximum(out[near], band_state(d, km, tol[near]))
             return out

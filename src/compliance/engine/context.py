@@ -91,29 +91,6 @@ def mask_of(words, mapping) -> np.int64:
     return np.int64(sum((mapping[w] for w in words), np.int64(0)))
 
 
-_HALVES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="geometry")
-HALF_FROM = 1 << 16
-"""Geometry on at least this many places is split in two halves, one computed on another thread."""
-
-
-def halves(fn: Callable[..., Any], *arrays: np.ndarray) -> Any:
-    """``fn`` over arrays of places, the second half on another thread when there are many places.
-
-    Projection and point-in-polygon tests run outside the interpreter's lock, and the clause that
-    first asks for a zone holds the others up until it is known: splitting its work keeps both cores
-    busy. ``fn`` returns an array, or a tuple of arrays, one entry per place.
-    """
-    n = len(arrays[0])
-    if n < HALF_FROM:
-        return fn(*arrays)
-    cut = n // 2
-    later = _HALVES.submit(fn, *(a[cut:] for a in arrays))
-    first, second = fn(*(a[:cut] for a in arrays)), later.result()
-    if isinstance(first, tuple):
-        return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
-    return np.concatenate([first, second])
-
-
 @dataclass
 class Prepared:
     frame: pd.DataFrame
@@ -147,8 +124,10 @@ class Prepared:
         return len(self.frame)
 
     def lock(self, name: str) -> threading.Lock:
-        """The lock of one lazily filled cache (places, a zone's membership or distance): clauses may be
-        evaluated on several threads, and each event's entry must be computed and marked done as one."""
+        """The lock of one lazily filled cache (places; a zone's membership and distances): clauses may be
+        evaluated on several threads, and each event's entry must be computed and marked done as one.
+        A zone's geometry is only ever used by one thread at a time: GEOS fills caches inside a geometry
+        (its buffers, its prepared index) on first use, which two threads must not do at once."""
         with self._guard:
             return self._locks.setdefault(name, threading.Lock())
 
@@ -256,13 +235,13 @@ class Prepared:
             if len(todo):
                 lon = self.frame["lon"].to_numpy(dtype=np.float64)
                 lat = self.frame["lat"].to_numpy(dtype=np.float64)
-                x[todo], y[todo] = halves(project, lon[todo], lat[todo])
+                x[todo], y[todo] = project(lon[todo], lat[todo])
                 done[todo] = True
             return x[idx], y[idx]
 
     def membership(self, zid: str, idx: np.ndarray) -> np.ndarray:
         """Membership (IN/EDGE/OUT) of events ``idx`` in one zone, computed once per event and zone."""
-        with self.lock("in " + zid):
+        with self.lock("zone " + zid):
             done, values = self._membership.get(zid, (None, None))
             if done is None:
                 done = np.zeros(self.n, dtype=bool)
@@ -271,7 +250,7 @@ class Prepared:
             todo = idx[~done[idx]]
             if len(todo):
                 x, y = self.xy_at(todo)
-                values[todo] = halves(lambda *a: self.zones.membership(zid, *a), x, y, self.precision[todo])
+                values[todo] = self.zones.membership(zid, x, y, self.precision[todo])
                 done[todo] = True
             return values[idx]
 
@@ -284,7 +263,7 @@ class Prepared:
         return best
 
     def zone_distance(self, zid: str, idx: np.ndarray) -> np.ndarray:
-        with self.lock("to " + zid):
+        with self.lock("zone " + zid):
             done, values = self._distance.get(zid, (None, None))
             if done is None:
                 done = np.zeros(self.n, dtype=bool)
@@ -292,7 +271,7 @@ class Prepared:
                 self._distance[zid] = (done, values)
             todo = idx[~done[idx]]
             if len(todo):
-                values[todo] = halves(lambda *a: self.zones.distance_km([zid], *a), *self.xy_at(todo))
+                values[todo] = self.zones.distance_km([zid], *self.xy_at(todo))
                 done[todo] = True
             return values[idx]
 
