@@ -241,18 +241,8 @@ class Prepared:
 
     def membership(self, zid: str, idx: np.ndarray) -> np.ndarray:
         """Membership (IN/EDGE/OUT) of events ``idx`` in one zone, computed once per event and zone."""
-        with self.lock("zone " + zid):
-            done, values = self._membership.get(zid, (None, None))
-            if done is None:
-                done = np.zeros(self.n, dtype=bool)
-                values = np.zeros(self.n, dtype=np.int8)
-                self._membership[zid] = (done, values)
-            todo = idx[~done[idx]]
-            if len(todo):
-                x, y = self.xy_at(todo)
-                values[todo] = self.zones.membership(zid, x, y, self.precision[todo])
-                done[todo] = True
-            return values[idx]
+        return self._per_zone(self._membership, zid, idx, np.int8,
+                              lambda todo: self.zones.membership(zid, *self.xy_at(todo), self.precision[todo]))
 
     def distance_km(self, refs: list[str], idx: np.ndarray) -> np.ndarray:
         """Least distance (km) from events ``idx`` to the referenced zones, each computed once per event."""
@@ -263,15 +253,21 @@ class Prepared:
         return best
 
     def zone_distance(self, zid: str, idx: np.ndarray) -> np.ndarray:
+        return self._per_zone(self._distance, zid, idx, np.float64,
+                              lambda todo: self.zones.distance_km([zid], *self.xy_at(todo)))
+
+    def _per_zone(self, cache: dict[str, tuple[np.ndarray, np.ndarray]], zid: str, idx: np.ndarray, dtype,
+                  compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Values of events ``idx`` for one zone from ``cache``, computing (under the zone's lock) those of
+        events not met before."""
         with self.lock("zone " + zid):
-            done, values = self._distance.get(zid, (None, None))
-            if done is None:
-                done = np.zeros(self.n, dtype=bool)
-                values = np.zeros(self.n, dtype=np.float64)
-                self._distance[zid] = (done, values)
+            done, values = cache.get(zid, (None, None))
+            if done is None or values is None:
+                done, values = np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=dtype)
+                cache[zid] = (done, values)
             todo = idx[~done[idx]]
             if len(todo):
-                values[todo] = self.zones.distance_km([zid], *self.xy_at(todo))
+                values[todo] = compute(todo)
                 done[todo] = True
             return values[idx]
 
