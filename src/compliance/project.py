@@ -109,10 +109,13 @@ def pick_profile(terms: Terms, choice: str | None) -> tuple[Profile | None, str,
 def load_inputs(agreements: Path | None, events: list[Path] | None, profile: str | None,
                 ) -> tuple[Inputs | None, Problems]:
     agreements = agreements or default_agreements()
-    terms, problems = load_terms_dir(agreements)
+    # the terms (YAML, the models, the zones) are read on a second thread while the log loads
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="terms") as pool:
+        reading = pool.submit(load_terms_dir, agreements)
+        table = load_events(events or default_events(), base=Path.cwd())
+        terms, problems = reading.result()
     chosen, source, profile_problems = pick_profile(terms, profile)
     problems.extend(profile_problems)
-    table = load_events(events or default_events(), base=Path.cwd())
     # problems of single events set those events aside (with their reason) and the run goes on
     problems.extend(p for p in table.problems if p not in table.row_problems)
     if problems or chosen is None:
