@@ -228,3 +228,25 @@ def test_threads_change_nothing(terms, seed, monkeypatch):
     assert threaded.findings.equals(plain.findings)
     assert [(u.event_id, u.reason) for u in threaded.unresolved] == [(u.event_id, u.reason) for u in plain.unresolved]
     assert threaded.conflicts == plain.conflicts and threaded.notes == plain.notes
+
+
+def test_clauses_start_with_neighbours_on_different_zones(terms):
+    """Clauses are started in an order where neighbours read different zones where they can; every
+    clause is started once."""
+    from compliance.engine.evaluate import _interleaved
+
+    outcome = evaluate(terms, events_frame(random_events(8, 50)), Profile(id="test"))
+    clauses, ctx = outcome.clauses, outcome.context
+
+    def zones(k: int) -> frozenset[str]:
+        w = clauses[k].where
+        refs = [*w.inside, *w.outside, *(w.within_km.of if w.within_km else [])]
+        return frozenset(z for ref in refs for z in ctx.zones.members(ref))
+
+    order = _interleaved(clauses, ctx)
+    assert sorted(order) == list(range(len(clauses)))
+    distinct = len({zones(k) for k in range(len(clauses))})
+    assert distinct >= 2
+    assert zones(order[0]) != zones(order[1])
+    first = order[:distinct]  # one round: one clause of each set of zones
+    assert len({zones(k) for k in first}) == distinct

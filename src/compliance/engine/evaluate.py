@@ -115,9 +115,9 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     # outside the interpreter's lock, so two threads use both cores. Results are taken in clause order.
     with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="clause") as pool:
         pool.submit(ctx.id_rank)  # the order of findings needs it; an Arrow sort, done meanwhile
-        results = [pool.submit(one, cc) for cc in clauses]
+        futures = {k: pool.submit(one, clauses[k]) for k in _interleaved(clauses, ctx)}
         unresolved = pool.submit(_unresolved, ctx)
-        for result in results:
+        for result in (futures[k] for k in range(len(clauses))):
             found, contested, note = result.result()
             parts.extend(found)
             conflicts.extend(contested)
@@ -127,6 +127,26 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     return Outcome(profile=profile, read=read if read is not None else ctx.n, evaluated=ctx.n,
                    core=core, set_aside=list(set_aside or []), unresolved=unresolved.result(),
                    conflicts=conflicts, clauses=clauses, notes=notes, parts=parts, context=ctx, explain=explain)
+
+
+def _interleaved(clauses: list[CompiledClause], ctx: Prepared) -> list[int]:
+    """The clauses in the order they are started: those that read the same zones spread apart.
+
+    Two clauses that run side by side on the same zone take turns (a zone's geometry is used by one
+    thread at a time), so neighbours in this order read different zones where they can. The results
+    are still taken in clause order: this order changes only what runs beside what.
+    """
+    groups: dict[frozenset[str], list[int]] = {}
+    for k, cc in enumerate(clauses):
+        refs = [*cc.where.inside, *cc.where.outside, *(cc.where.within_km.of if cc.where.within_km else [])]
+        zones = frozenset(z for ref in refs for z in ctx.zones.members(ref))
+        groups.setdefault(zones, []).append(k)
+    queues = list(groups.values())
+    order: list[int] = []
+    while queues:
+        order.extend(queue.pop(0) for queue in queues)
+        queues = [queue for queue in queues if queue]
+    return order
 
 
 @dataclass
