@@ -56,7 +56,8 @@ class Inputs:
 
     def hash_in_background(self) -> None:
         """Start hashing the input files on a second thread: a large log takes a good part of a second,
-        which the evaluation (one core) leaves free; the hash then describes the files as just read."""
+        done while the engine runs (its threads leave a core part idle); the hash then describes the
+        files as just read."""
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash")
         self.hashes = {path: pool.submit(file_hash, path) for path in sorted(set(self.files)) if path.is_file()}
         pool.shutdown(wait=False)

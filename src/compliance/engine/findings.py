@@ -121,7 +121,12 @@ class Coded:
     # -- the columns --------------------------------------------------------------------------------
 
     @cached_property
-    def _parts_text(self) -> dict[str, np.ndarray]:
+    def _deadlines(self) -> list[str]:
+        """The day each part's deadline falls on (the date of a missed deadline's finding), "" if none."""
+        return [day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in self.outcome.parts]
+
+    @cached_property
+    def _parts_text(self) -> dict[str, list[str]]:
         parts = self.outcome.parts
         return {
             "agreement": [p.clause.agreement.id for p in parts],
@@ -138,7 +143,7 @@ class Coded:
         return np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0, dtype=object)
 
     def _make(self, name: str) -> Column:
-        ctx, parts = self.outcome.context, self.outcome.parts
+        ctx = self.outcome.context
         if name in PART_TEXT:
             return Column(np.array(self._parts_text[name], dtype=object), None, "part")
         if name in ("status", "exemptions"):
@@ -148,8 +153,7 @@ class Coded:
             return self._confidence()
         if ctx is None or not ctx.n:  # no events: every finding is a missed deadline
             if name == "date":
-                deadlines = [day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in parts]
-                return Column(np.array(deadlines, dtype=object), None, "part")
+                return Column(np.array(self._deadlines, dtype=object), None, "part")
             default = np.nan if name in NUMBERS else (None if name == "event_id" else "")
             return Column(np.array([default], dtype=float if name in NUMBERS else object), None, "event")
         frame = ctx.frame
@@ -163,9 +167,8 @@ class Coded:
             return Column(np.array([*names, ""], dtype=object), np.append(codes, len(names)), "event")
         if name == "date":
             codes, days = ctx.coded("date")
-            deadlines = [day_of(p.clause.deadline.seconds - 1) if p.clause.deadline else "" for p in parts]
             safe = np.where(self.row >= 0, self.row, 0)
-            return Column(np.array([*days, *deadlines], dtype=object),
+            return Column(np.array([*days, *self._deadlines], dtype=object),
                           np.where(self.row >= 0, codes[safe], len(days) + self.part.astype(np.int64)), "finding")
         codes, words = ctx.coded(EVENT_TEXT[name])
         return Column(np.array([*words, ""], dtype=object), np.append(codes, len(words)), "event")
