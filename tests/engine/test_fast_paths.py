@@ -1,11 +1,11 @@
 """The engine's shortcuts give exactly what the plain computation gives.
 
 The engine decides categorical checks once per cell of alike events, sorts findings on one packed key,
-writes the reasons for unresolved actors once per distinct name, and decides zone membership with
-buffers wherever they leave no doubt. Each shortcut is compared here with the plain way (every check on
-every event, ``np.lexsort``, one reason per event, the exact distance for every point), on logs and
-points made at random (seeded) to cover the corners: unknown actors, spans, imprecise places, points
-a hair either side of a tolerance.
+writes the reasons for unresolved actors once per distinct name, and decides zone membership with a
+grid of measured cells and with buffers wherever they leave no doubt. Each shortcut is compared here
+with the plain way (every check on every event, ``np.lexsort``, one reason per event, the exact
+distance for every point), on logs and points made at random (seeded) to cover the corners: unknown
+actors, spans, imprecise places, points a hair either side of a tolerance.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from tests.conftest import REPO
 from compliance.engine.checks import HOLDS, _resolve, clause_checks, exemption_condition
 from compliance.engine.compile import compile_clauses
 from compliance.engine.evaluate import _answering, evaluate
-from compliance.geometry.zones import _SHELL_FROM, Zone, ZoneSet
+from compliance.geometry import zones as zones_module
+from compliance.geometry.zones import _SHELL_FROM, GRID_FROM, Zone, ZoneSet
 from compliance.loading.events import events_frame
 from compliance.models.events import Event
 from compliance.models.profiles import Profile
@@ -211,6 +212,67 @@ def test_area_membership_is_the_exact_distance_to_the_edge(zone, precise):
     assert (want == 1).sum() > 1000 and (want != 1).sum() > 1000  # both sides of the tolerances
     wrong = np.flatnonzero(got != want)
     assert not len(wrong), list(zip(distance[wrong][:5], tolerance[wrong][:5], got[wrong][:5], strict=True))
+
+
+@pytest.mark.parametrize("zone", AREAS, ids=[z.id for z in AREAS])
+def test_area_membership_by_grid_is_the_exact_distance_to_the_edge(zone, monkeypatch):
+    """Points spread over an area and well beyond it, enough that the area is laid with its grid: the
+    cells must place every point as measuring it would, and must spare most points the measuring."""
+    zone = Zone(zone.props, zone.geometry, zone.path)  # a grid of its own, made by this log
+    zones = ZoneSet({zone.id: zone})
+    rng = np.random.default_rng(zlib.crc32(zone.id.encode()) + 1)
+    n = GRID_FROM * 4
+    precision = rng.choice(np.array([0.0, 0.0, 0.0, 1.0, 2.0, 5.0, 25.0]), n)
+    xmin, ymin, xmax, ymax = zone.bounds
+    pad = 60_000.0
+    x = rng.uniform(xmin - pad, xmax + pad, n)
+    y = rng.uniform(ymin - pad, ymax + pad, n)
+    x[:7], y[:7] = np.nan, np.nan  # no place: never inside
+    measured: list[int] = []
+    exact = zones_module._area_membership
+
+    def counted(z, xs, ys, tol):
+        measured.append(len(xs))
+        return exact(z, xs, ys, tol)
+
+    monkeypatch.setattr(zones_module, "_area_membership", counted)
+    got = zones.membership(zone.id, x, y, precision)
+
+    tolerance = precision + zone.props.precision_km
+    with np.errstate(invalid="ignore"):  # the points without a place
+        distance = shapely.distance(zone.projected_boundary, shapely.points(x, y)) / 1000.0
+    want = np.where(shapely.contains_xy(zone.projected, x, y), 2, 0)
+    want[(tolerance > 0) & (distance <= tolerance)] = 1
+    assert {0, 1} <= set(want.tolist())  # (a small area can lie wholly within its tolerance of its edge)
+    wrong = np.flatnonzero(got != want)
+    assert not len(wrong), list(zip(distance[wrong][:5], tolerance[wrong][:5], got[wrong][:5], strict=True))
+    near = int(((np.abs(x - np.clip(x, xmin, xmax)) < pad) & (np.abs(y - np.clip(y, ymin, ymax)) < pad)).sum())
+    assert measured and sum(measured) < near / 2  # the cells decided most points near the area
+
+
+def test_grid_cells_decide_only_what_every_point_of_them_shares():
+    """A cell decides its points only when all of them, wherever they lie in it, get that state."""
+    from compliance.geometry.grid import UNDECIDED, Grid
+
+    square = shapely.box(0, 0, 10_000, 10_000)
+    shapely.prepare(square)
+    edge = shapely.boundary(square)
+    grid = Grid.over(square, edge, (-5_000, -5_000, 15_000, 15_000), 1024)
+    rng = np.random.default_rng(3)
+    for tolerance in (0.0, 0.5, 2.0, 4.0):
+        states = grid.states(tolerance, np.int8(2), np.int8(1), np.int8(0))
+        assert (states == UNDECIDED).any() and (states != UNDECIDED).any()
+        x, y = rng.uniform(-5_000, 15_000, 50_000), rng.uniform(-5_000, 15_000, 50_000)
+        cell = grid.cells_of(x, y)
+        assert (cell >= 0).all()
+        d = shapely.distance(edge, shapely.points(x, y)) / 1000.0
+        want = np.where(shapely.contains_xy(square, x, y), 2, 0)
+        if tolerance > 0:
+            want[d <= tolerance] = 1
+        decided = states[cell] != UNDECIDED
+        assert decided.mean() > 0.5
+        assert (states[cell][decided] == want[decided]).all()
+    assert (grid.cells_of(np.array([-5_001.0, np.nan, 15_001.0]), np.zeros(3)) == -1).all()
 
 
 @pytest.mark.parametrize("seed", [6, 7])
