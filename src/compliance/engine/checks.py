@@ -258,6 +258,9 @@ def run(checks: list[Check], idx: np.ndarray,
             while i < len(checks) and checks[i].categorical:
                 ok &= checks[i].holds(first)
                 i += 1
+            if state is None and _whole(alive, len(cell)):  # every event: no gathering of the survivors
+                alive = np.flatnonzero(ok[cell])
+                continue
             keep = ok[cell[alive]]
         elif check.holds is not None:
             keep = check.holds(alive)
@@ -274,6 +277,12 @@ def run(checks: list[Check], idx: np.ndarray,
     if state is None:
         state = np.full(len(alive), HOLDS, dtype=np.int8)
     return alive, state
+
+
+def _whole(idx: np.ndarray, n: int) -> bool:
+    """Whether ``idx`` is every row, in order (as ``evaluate`` passes the log): 0, 1, ..., n - 1."""
+    return len(idx) == n and (n == 0 or (int(idx[0]) == 0 and int(idx[-1]) == n - 1 and bool(
+        np.all(idx[1:] > idx[:-1]))))
 
 
 EXEMPT, BREACH, CONFLICT = "exempt", "breach", "conflict"

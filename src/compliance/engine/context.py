@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,10 +46,15 @@ def combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     appearance, and one row of each combination: words that depend on a few columns are then written
     once per combination that occurs (any row of a combination reads the same)."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1  # the key's values lie in [0, span)
     for values in columns:
         width = int(values.max()) + 1 if len(values) else 1
-        key = pd.factorize(key * width + values.astype(np.int64))[0].astype(np.int64)  # dense: no overflow
-    combo = key
+        if span * width >= 2**62:  # numbered densely again before the key could overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1 if len(key) else 1
+        key = key * width + values.astype(np.int64)
+        span *= width
+    combo = pd.factorize(key)[0].astype(np.int64)
     first = np.zeros(int(combo.max()) + 1 if len(combo) else 0, dtype=np.int64)
     first[combo] = np.arange(len(combo))
     return combo, first
@@ -111,6 +117,7 @@ class Prepared:
     _actor_codes: tuple[np.ndarray, list[str]] | None = None
     _target_codes: tuple[np.ndarray, list[str]] | None = None
     _id_rank: np.ndarray | None = None
+    _event_order: tuple[np.ndarray, np.ndarray] | None = None
     _cells: tuple[np.ndarray, np.ndarray] | None = None
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -189,7 +196,8 @@ class Prepared:
             cell, uniques = pd.factorize(key)
             first = np.zeros(len(uniques), dtype=np.int64)
             first[cell] = np.arange(self.n)  # any event of a cell stands for it: they read the same
-            self._cells = cell, first
+            # half the bytes to read back per event (every clause does), where the cells allow it
+            self._cells = (cell.astype(np.int32) if len(uniques) < 2**31 else cell), first
         return self._cells
 
     def id_rank(self) -> np.ndarray:
@@ -213,6 +221,28 @@ class Prepared:
             rank[order] = np.arange(self.n)
             self._id_rank = rank
         return self._id_rank
+
+    def event_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """The events in the order findings come in (start, then id), and each event's place in it.
+
+        One sort of the log, made while the clauses run, so that their findings can be put in order by
+        counting (see ``evaluate._core``) rather than by sorting the findings themselves.
+        """
+        with self.lock("event order"):
+            if self._event_order is None:
+                by_id = np.empty(self.n, dtype=np.int64)
+                by_id[self.id_rank()] = np.arange(self.n)  # the events in id order (the ranks are distinct)
+                day, days = pd.factorize(self.start[by_id], sort=True)
+                if len(days) <= 2**16:
+                    # then by start, keeping id order among equals: a stable sort of 16-bit codes is a radix
+                    # sort (a log spans a few thousand distinct starts; rarely more than 65,536)
+                    order = by_id[np.argsort((day - 2**15).astype(np.int16), kind="stable")]
+                else:
+                    order = by_id[np.argsort(day, kind="stable")]
+                rank = np.empty(self.n, dtype=np.int32 if self.n < 2**31 else np.int64)  # small: read at random
+                rank[order] = np.arange(self.n, dtype=rank.dtype)
+                self._event_order = order, rank
+            return self._event_order
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         """Every event's place, projected."""
@@ -241,8 +271,12 @@ class Prepared:
 
     def membership(self, zid: str, idx: np.ndarray) -> np.ndarray:
         """Membership (IN/EDGE/OUT) of events ``idx`` in one zone, computed once per event and zone."""
+        props = self.zones.zones[zid].props
+        # a corridor or radius is measured on the geometry it is drawn around: that zone is held too
+        uses = self.zones.members(props.of) if props.kind in ("corridor", "radius") and props.of else []
         return self._per_zone(self._membership, zid, idx, np.int8,
-                              lambda todo: self.zones.membership(zid, *self.xy_at(todo), self.precision[todo]))
+                              lambda todo: self.zones.membership(zid, *self.xy_at(todo), self.precision[todo]),
+                              also=uses)
 
     def distance_km(self, refs: list[str], idx: np.ndarray) -> np.ndarray:
         """Least distance (km) from events ``idx`` to the referenced zones, each computed once per event."""
@@ -257,10 +291,13 @@ class Prepared:
                               lambda todo: self.zones.distance_km([zid], *self.xy_at(todo)))
 
     def _per_zone(self, cache: dict[str, tuple[np.ndarray, np.ndarray]], zid: str, idx: np.ndarray, dtype,
-                  compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        """Values of events ``idx`` for one zone from ``cache``, computing (under the zone's lock) those of
-        events not met before."""
-        with self.lock("zone " + zid):
+                  compute: Callable[[np.ndarray], np.ndarray], also: list[str] | None = None) -> np.ndarray:
+        """Values of events ``idx`` for one zone from ``cache``, computing (under the zone's lock, and the
+        locks of the zones in ``also`` whose geometry the computation uses) those of events not met before.
+        Locks are taken in the order of their names: no two threads can each hold one the other waits for."""
+        with ExitStack() as held:
+            for name in sorted({zid, *(also or [])}):
+                held.enter_context(self.lock("zone " + name))
             done, values = cache.get(zid, (None, None))
             if done is None or values is None:
                 done, values = np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=dtype)

@@ -6,10 +6,8 @@ the outputs.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,6 +27,7 @@ from compliance.engine.compile import CompiledClause, compile_clauses
 from compliance.engine.context import Prepared
 from compliance.engine.findings import Coded, day_of, materialize
 from compliance.engine.parties import Registry
+from compliance.engine.unresolved import Unresolved, find_unresolved
 from compliance.loading.events import SetAside
 from compliance.loading.terms import Terms
 from compliance.models.profiles import Profile
@@ -37,12 +36,6 @@ from compliance.vocabulary import ROLES
 _EXEMPT, _CONFLICT = OUTCOMES.index(EXEMPT), OUTCOMES.index(CONFLICT)
 THREADS = 2
 """Clauses evaluated side by side (the machines this runs on have two cores or more)."""
-
-
-@dataclass
-class Unresolved:
-    event_id: str
-    reason: str
 
 
 @dataclass
@@ -59,7 +52,7 @@ class Outcome:
     evaluated: int
     core: pd.DataFrame
     set_aside: list[SetAside] = field(default_factory=list)
-    unresolved: list[Unresolved] = field(default_factory=list)
+    unresolved: Sequence[Unresolved] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     clauses: list[CompiledClause] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -114,9 +107,9 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     # clauses are independent given the prepared log; most of their work (numpy, shapely, pyproj) runs
     # outside the interpreter's lock, so two threads use both cores. Results are taken in clause order.
     with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="clause") as pool:
-        pool.submit(ctx.id_rank)  # the order of findings needs it; an Arrow sort, done meanwhile
+        pool.submit(ctx.event_order)  # the order of findings needs it: a sort of the log, done meanwhile
         futures = {k: pool.submit(one, clauses[k]) for k in _interleaved(clauses, ctx)}
-        unresolved = pool.submit(_unresolved, ctx)
+        unresolved = pool.submit(find_unresolved, ctx)
         for result in (futures[k] for k in range(len(clauses))):
             found, contested, note = result.result()
             parts.extend(found)
@@ -244,111 +237,54 @@ def _result_findings(cc: CompiledClause, ctx: Prepared, profile: Profile, everyo
 
 
 def _core(parts: list[Part], ctx: Prepared) -> pd.DataFrame:
-    """The findings as integer columns, in their final order: event row, part, certainty."""
-    if not parts:
-        return pd.DataFrame({"row": np.zeros(0, np.int64), "part": np.zeros(0, np.int32),
-                             "state": np.zeros(0, np.int8), "position": np.zeros(0, np.int64)})
-    sizes = np.array([len(p.rows) for p in parts])
-    rows = np.concatenate([p.rows for p in parts])
-    order = _order(parts, ctx, rows, sizes)
-    part = np.repeat(np.arange(len(parts), dtype=np.int32), sizes)
-    position = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)  # index within its part
-    state = np.concatenate([p.state for p in parts])
-    return pd.DataFrame({"row": rows[order], "part": part[order], "state": state[order],
-                         "position": position[order]})
+    """The findings as integer columns, in their final order: event row, part, certainty, and the
+    finding's index within its part.
 
-
-def _order(parts: list[Part], ctx: Prepared, rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Chronological, then by event id, clause, role and party: the same order whatever the log's order.
-
-    Where they fit (they nearly always do), the keys are packed into one integer, with the parts ranked
-    by clause, role and party and, among equals, by their own order (as ``lexsort`` keeps it). No two
-    findings then share a key (a part names each event once), so an unstable sort gives the same order,
-    and one sort of a million integers is several times cheaper than a sort on five columns.
+    The order: chronological, then by event id, clause, role and party; the same whatever the log's
+    order. It is made by counting, not by sorting the findings: each event's place in the order of
+    (start, id) is known (``Prepared.event_order``, made while the clauses ran), so each event gets a
+    bucket, and the parts, taken in the order of (clause, role, party), fill the buckets in turn. A part
+    names each event once, so a part never lands twice in one bucket. A missed deadline is dated a
+    second before it, with no event id: it comes just before the events that start at or after that.
     """
-    when = np.where(rows >= 0, ctx.start[np.where(rows >= 0, rows, 0)] if ctx.n else 0,
-                    np.repeat([(p.clause.deadline.seconds - 1) if p.clause.deadline else 0 for p in parts], sizes))
-    id_rank = np.where(rows >= 0, ctx.id_rank()[np.where(rows >= 0, rows, 0)] if ctx.n else 0, -1)
+    empty = {"row": np.zeros(0, np.int64), "part": np.zeros(0, np.int32),
+             "state": np.zeros(0, np.int8), "position": np.zeros(0, _position_type(0))}
+    if not parts:
+        return pd.DataFrame(empty)
+    _, rank = ctx.event_order()
     clause_rank = {k: i for i, k in enumerate(sorted({p.clause.key for p in parts}))}
     party_rank = {k: i for i, k in enumerate(sorted({p.party for p in parts}))}
     role_rank = {r: i for i, r in enumerate(ROLES)}
-    keys = [(clause_rank[p.clause.key], role_rank[p.role], party_rank[p.party]) for p in parts]
-    first, last = (int(when.min()), int(when.max())) if len(when) else (0, 0)
-    id_bits, part_bits = (ctx.n + 1).bit_length(), max(len(parts) - 1, 0).bit_length()
-    if (last - first).bit_length() + id_bits + part_bits <= 62:
-        part_rank = np.empty(len(parts), dtype=np.int64)
-        part_rank[sorted(range(len(parts)), key=lambda i: (keys[i], i))] = np.arange(len(parts))
-        packed = ((when - first) << (id_bits + part_bits)) | ((id_rank + 1) << part_bits) | np.repeat(part_rank, sizes)
-        return np.argsort(packed)
-    clause, role, party = (np.repeat([k[j] for k in keys], sizes) for j in range(3))
-    return np.lexsort((party, role, clause, id_rank, when))
+    ranked = sorted(range(len(parts)), key=lambda i: (
+        clause_rank[parts[i].clause.key], role_rank[parts[i].role], party_rank[parts[i].party], i))
+    # bucket 2k+1 holds the findings on the k-th event in order; bucket 2k the deadlines just before it
+    deadlines = [i for i in ranked if len(parts[i].rows) and parts[i].rows[0] < 0]
+    when = {i: parts[i].clause.deadline.seconds - 1 if parts[i].clause.deadline else 0 for i in deadlines}
+    before = {w: int(np.count_nonzero(ctx.start < w)) for w in set(when.values())}  # events before each date
+    buckets = [np.array([2 * before[when[i]]]) if i in when else 2 * rank[p.rows] + 1 for i, p in enumerate(parts)]
+    total = sum(len(b) for b in buckets)
+    small = np.int32 if 2 * ctx.n + 1 < 2**31 and total < 2**31 else np.int64  # half the bytes to move about
+    fill = np.bincount(np.concatenate(buckets), minlength=2 * ctx.n + 1).astype(small)
+    fill = np.cumsum(fill, dtype=small) - fill  # the first free place of each bucket
+    places: list[np.ndarray] = [np.zeros(0, small)] * len(parts)
+    # deadlines sharing a bucket come in the order of their dates
+    for i in [*sorted(deadlines, key=lambda i: when[i]), *(i for i in ranked if i not in when)]:
+        bucket = buckets[i]
+        places[i] = fill[bucket]
+        fill[bucket] = places[i] + 1
+    # the findings, numbered part after part, to their places: then each column is read through it
+    # (reading at random costs less than writing at random, and one such write is made, not four)
+    flat = np.empty(total, small)
+    flat[np.concatenate(places)] = np.arange(total, dtype=small)
+    sizes = np.array([len(p.rows) for p in parts])
+    part = np.repeat(np.arange(len(parts), dtype=np.int32), sizes)[flat]
+    offset = (np.cumsum(sizes) - sizes).astype(small)
+    return pd.DataFrame({"row": np.concatenate([p.rows for p in parts])[flat], "part": part,
+                         "state": np.concatenate([p.state for p in parts])[flat],
+                         "position": (flat - offset[part]).astype(_position_type(total))}, copy=False)
 
 
-def _unresolved(ctx: Prepared) -> list[Unresolved]:
-    """Events whose actor names no party: still evaluated for what needs no actor, and listed with why.
-
-    Worked column-wise: a log names few distinct (actor, note, involved) triples however many events
-    lack a party, so each reason is written once per triple, not once per event.
-    """
-    codes, names = ctx.actor_codes()
-    missing = np.flatnonzero(np.array([not n for n in names] or [False])[codes]) if ctx.n else np.zeros(0, np.int64)
-    if not len(missing):
-        return []
-    frame = ctx.frame
-    ids = frame["id"].iloc[missing].to_numpy(dtype=object)
-    plain = pd.api.types.infer_dtype(ids, skipna=False) == "string" and "\x00" not in "".join(ids)
-    if plain:
-        # as ``astype(str)`` reads them, and ordered as text already by ``id_rank`` (which reads them alike)
-        order = np.argsort(ctx.id_rank()[missing])
-    else:  # missing ids or NUL characters: ``astype(str)`` writes and trims them, and they are sorted as such
-        ids = ids.astype(str)
-        order = _text_order(ids)
-    columns: list[tuple[np.ndarray, list[str]]] = []
-    for column in ("actor", "attribution_note", "involved"):
-        inverse, uniques = pd.factorize(frame[column].iloc[missing], use_na_sentinel=False)
-        # the text each value had as ``astype(str)`` of the object column (NA reads "<NA>")
-        columns.append((inverse, [str(t).strip() for t in np.array(list(uniques), dtype=object).astype(str)]))
-    key = columns[0][0].astype(np.int64)
-    for inverse, uniques in columns[1:]:
-        key = pd.factorize(key * max(len(uniques), 1) + inverse)[0].astype(np.int64)  # kept dense: no overflow
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    reasons = np.empty(len(first), dtype=object)
-    for k, row in enumerate(first.tolist()):
-        name, note, inv = (texts[int(codes_[row])] for codes_, texts in columns)
-        if name:
-            reason = f"actor '{name}' matches no party or alias in the registry"
-        else:
-            reason = "actor unknown" + (f": {note}" if note else "")
-        if inv:
-            reason += f" (involved: {inv.replace(';', ', ')})"
-        reasons[k] = reason
-    with _no_cyclic_gc():  # records hold only strings: no cycles for the collector to find
-        return list(map(Unresolved, ids[order].tolist(), reasons[inverse][order].tolist()))
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic collector while making many small acyclic objects.
-
-    Every few hundred new objects it would rescan the young heap, and each time enough survive, the
-    whole heap; over a hundred thousand records that costs several times their making.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _text_order(texts: np.ndarray) -> np.ndarray:
-    """The stable order of ``sorted`` on strings: by code point, as UTF-8 bytes sort, done by Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    values = texts.tolist()
-    try:
-        return pc.sort_indices(pa.array(values, type=pa.large_string())).to_numpy()
-    except (pa.ArrowException, UnicodeError):  # text UTF-8 cannot carry (lone surrogates): Python sorts it
-        return np.array(sorted(range(len(values)), key=values.__getitem__), dtype=np.int64)
+def _position_type(total: int) -> type:
+    """A type for indices within a part that no other column has (pandas keeps columns of one type in one
+    block, and would copy them together): unsigned 32 bits where they fit."""
+    return np.uint32 if total < 2**32 else np.uint64

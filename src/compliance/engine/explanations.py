@@ -19,17 +19,17 @@ from compliance.engine.strings import TEXT, arrow_text
 from compliance.models.profiles import Profile
 
 
-def event_sentences(ctx: Prepared) -> list[tuple[list[str] | pa.Array, np.ndarray | None]]:
-    """The sentence of every event (who did what to whom, where and when) as pieces to read one after
-    the other: each piece is ``(values, codes)``, with one code per event and one more, last, for
-    findings that have no event (missed deadlines), whose sentence is empty. Codes None: the values
-    are one per event already.
+def event_sentences(ctx: Prepared, rows: np.ndarray) -> list[tuple[list[str] | pa.Array, np.ndarray | None]]:
+    """The sentence of each event of ``rows`` (who did what to whom, where and when) as pieces to read one
+    after the other: each piece is ``(values, codes)``, with one code per event of ``rows`` and one more,
+    last, for findings that have no event (missed deadlines), whose sentence is empty. Codes None: the
+    values are one per event already.
 
     Apart from the event's id, each piece takes few values (the actor's words, the conduct and target,
     the place, the dates): each is written once per distinct value, and the sentences are put together
     only for the findings being written.
     """
-    n, frame = ctx.n, ctx.frame
+    n, frame = len(rows), ctx.frame
     if not n:
         return [([""], np.zeros(1, dtype=np.int64))]
     actor_codes, actors = ctx.actor_codes()
@@ -38,6 +38,8 @@ def event_sentences(ctx: Prepared) -> list[tuple[list[str] | pa.Array, np.ndarra
     weapon_codes, weapons = ctx.coded("weapons")
     party_codes, parties = ctx.target_party_codes()
     target_codes, targets = ctx.coded("target_type")
+    actor_codes, raw_codes, action_codes, weapon_codes, party_codes, target_codes = (
+        c[rows] for c in (actor_codes, raw_codes, action_codes, weapon_codes, party_codes, target_codes))
     who, who_rows = combinations([actor_codes, raw_codes])
     whom = [actors[actor_codes[r]] or raws[raw_codes[r]] or "an unknown actor" for r in who_rows.tolist()]
     what, what_rows = combinations([action_codes, weapon_codes])
@@ -48,20 +50,20 @@ def event_sentences(ctx: Prepared) -> list[tuple[list[str] | pa.Array, np.ndarra
     combo, first = combinations([who, what, on])
     middles = [f": {whom[who[r]]} carried out {whats[what[r]]}{ons[on[r]]} at " for r in first.tolist()]
     place_codes, places = ctx.coded("location")
-    place_codes = place_codes.astype(np.int64)
+    place_codes = place_codes[rows].astype(np.int64)
     blank = np.flatnonzero(np.array([not p for p in places] or [False])[place_codes])
     if len(blank):  # no place name: the coordinates, as written for each such event
-        lat = frame["lat"].to_numpy(dtype=np.float64)[blank].tolist()
-        lon = frame["lon"].to_numpy(dtype=np.float64)[blank].tolist()
-        place_codes = place_codes.copy()
+        lat = frame["lat"].to_numpy(dtype=np.float64)[rows[blank]].tolist()
+        lon = frame["lon"].to_numpy(dtype=np.float64)[rows[blank]].tolist()
         place_codes[blank] = len(places) + np.arange(len(blank))
         places = [*places, *(f"{y:.4f}, {x:.4f}" for y, x in zip(lat, lon, strict=True))]
     date_codes, dates = ctx.coded("date")
     end_codes, ends = ctx.coded("date_end")
-    span, span_rows = combinations([date_codes, end_codes])
+    span, span_rows = combinations([date_codes[rows], end_codes[rows]])
+    date_codes, end_codes = date_codes[rows], end_codes[rows]
     when = [f" between {dates[date_codes[r]]} and {ends[end_codes[r]]}" if ends[end_codes[r]] else
             f" on {dates[date_codes[r]]}" for r in span_rows.tolist()]
-    ids = pa.concat_arrays([pc.fill_null(arrow_text(frame["id"]), ""), pa.array([""], type=TEXT)])
+    ids = pa.concat_arrays([pc.fill_null(arrow_text(frame["id"]).take(pa.array(rows)), ""), pa.array([""], type=TEXT)])
 
     def coded(words: list[str], codes_: np.ndarray) -> tuple[list[str], np.ndarray]:
         return [*words, ""], np.append(codes_, len(words))  # the last entry: no event, no words

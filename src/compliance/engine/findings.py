@@ -67,7 +67,15 @@ class Coded:
         self.state = core["state"].to_numpy()
         ctx = outcome.context
         self.events = ctx.n if ctx is not None else 0
-        self.event = np.where(self.row >= 0, self.row, self.events)  # findings with no event: the last entry
+        # the events that have findings, in log order: columns over events are made for these alone (a
+        # million events may yield findings on a quarter of them); one entry more, last, for no event
+        has = np.zeros(self.events + 1, dtype=bool)
+        has[self.row[self.row >= 0]] = True
+        self.used = np.flatnonzero(has[:self.events])
+        place = np.zeros(self.events + 1, dtype=np.int64)
+        place[self.used] = np.arange(len(self.used))
+        place[self.events] = len(self.used)
+        self.event = place[np.where(self.row >= 0, self.row, self.events)]  # each finding's entry
         sizes = np.array([len(p.rows) for p in outcome.parts], dtype=np.int64)
         # each finding's place among the parts' own per-row arrays laid end to end
         self.flat = (np.cumsum(sizes) - sizes)[self.part] + core["position"].to_numpy() if len(sizes) else self.row
@@ -157,21 +165,23 @@ class Coded:
             default = np.nan if name in NUMBERS else (None if name == "event_id" else "")
             return Column(np.array([default], dtype=float if name in NUMBERS else object), None, "event")
         frame = ctx.frame
+        used = self.used
         if name == "event_id":
-            ids = pa.concat_arrays([arrow_text(frame["id"]).fill_null(""), pa.array([None], type=TEXT)])
+            ids = pa.concat_arrays([arrow_text(frame["id"]).take(pa.array(used)).fill_null(""),
+                                    pa.array([None], type=TEXT)])
             return Column(ids, None, "event")
         if name in NUMBERS:
-            return Column(np.append(frame[name].to_numpy(dtype=np.float64), np.nan), None, "event")
+            return Column(np.append(frame[name].to_numpy(dtype=np.float64)[used], np.nan), None, "event")
         if name == "actor":
             codes, names = ctx.actor_codes()
-            return Column(np.array([*names, ""], dtype=object), np.append(codes, len(names)), "event")
+            return Column(np.array([*names, ""], dtype=object), np.append(codes[used], len(names)), "event")
         if name == "date":
             codes, days = ctx.coded("date")
             safe = np.where(self.row >= 0, self.row, 0)
             return Column(np.array([*days, *self._deadlines], dtype=object),
                           np.where(self.row >= 0, codes[safe], len(days) + self.part.astype(np.int64)), "finding")
         codes, words = ctx.coded(EVENT_TEXT[name])
-        return Column(np.array([*words, ""], dtype=object), np.append(codes, len(words)), "event")
+        return Column(np.array([*words, ""], dtype=object), np.append(codes[used], len(words)), "event")
 
     def _confidence(self) -> Column:
         """Attribution capped at "possible" where the date or place leaves the breach uncertain."""
@@ -208,7 +218,7 @@ class Coded:
             doubts.append(doubt)
             is_result.append(np.full(len(p.rows), p.clause.kind == "result"))
         sentence = [Column(values if isinstance(values, pa.Array) else np.array(values, dtype=object), codes, "event")
-                    for values, codes in event_sentences(ctx)]
+                    for values, codes in event_sentences(ctx, self.used)]
         if not tails:
             blank = Column(np.array([""], dtype=object), np.zeros(0, dtype=np.int64), "finding")
             return *sentence, blank, blank, blank

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -24,6 +24,7 @@ import pyarrow as pa
 from compliance.engine.context import combinations
 from compliance.engine.findings import FINDING_COLUMNS, Coded, Column
 from compliance.engine.strings import TEXT, join_each, json_escaped, json_numbers, json_strings, json_values, text_of
+from compliance.engine.unresolved import Unresolved, UnresolvedEvents
 from compliance.reports.model import Report
 
 _ITEM = "    "
@@ -44,35 +45,55 @@ def render(report: Report) -> str:
 
 def write(report: Report, out: TextIO) -> None:
     head = report.head()
-    accounting = report.accounting()
+    o = report.outcome
+    set_aside = [{"event_id": s.event_id, "origin": s.origin, "reason": s.reason} for s in o.set_aside]
     head["findings"] = _SLOT.format("findings")
-    head["events"] = {**accounting, "set_aside": _SLOT.format("set_aside"), "unresolved": _SLOT.format("unresolved")}
+    head["events"] = {"read": o.read, "evaluated": o.evaluated, "set_aside": _SLOT.format("set_aside"),
+                      "unresolved": _SLOT.format("unresolved")}
     text = json.dumps(head, ensure_ascii=False, indent=2, default=str) + "\n"
-    for name, items in (("findings", None), ("set_aside", accounting["set_aside"]),
-                        ("unresolved", accounting["unresolved"])):
+    for name in ("findings", "set_aside", "unresolved"):
         before, text = text.split(json.dumps(_SLOT.format(name)), 1)
         out.write(before)
-        if items is None:
+        if name == "findings":
             _write_findings(report, out)
-        elif items:
-            out.write("[\n" + _lines(items, _ITEM + "  ") + "\n" + _ITEM + "]")
+        elif name == "set_aside" and set_aside:
+            out.write("[\n" + _lines(set_aside, _ITEM + "  ") + "\n" + _ITEM + "]")
+        elif name == "unresolved" and o.unresolved:
+            out.write("[\n" + _unresolved_lines(o.unresolved, _ITEM + "  ") + "\n" + _ITEM + "]")
         else:
             out.write("[]")
     out.write(text)
 
 
 def _lines(items: list[dict[str, Any]], indent: str) -> str:
-    """Records with the same keys (events set aside, events unresolved), one a line, as json.dumps writes
-    them; each distinct value is encoded once (a log can leave a hundred thousand events without a party)."""
+    """Records with the same keys (events set aside), one a line, as json.dumps writes them; each
+    distinct value is encoded once."""
     keys = list(items[0])
     assert all(len(item) == len(keys) for item in items)
-    pieces: list[Any] = []
-    for k, key in enumerate(keys):
+    columns: list[tuple[str, pa.Array, np.ndarray | None]] = []
+    for key in keys:
         values = np.empty(len(items), dtype=object)
         values[:] = [_NONE if item[key] is None else item[key] for item in items]
         codes, uniques = pd.factorize(values, sort=False)
-        texts = json_values([None if u is _NONE else u for u in uniques.tolist()])
-        pieces += [(indent + "{" if k == 0 else ", ") + json.dumps(key) + ": ", texts.take(pa.array(codes))]
+        columns.append((key, json_values([None if u is _NONE else u for u in uniques.tolist()]), codes))
+    return _coded_lines(columns, indent)
+
+
+def _unresolved_lines(unresolved: Sequence[Unresolved], indent: str) -> str:
+    """The events without a party, one a line: their ids encoded as a column, each reason once."""
+    if isinstance(unresolved, UnresolvedEvents):
+        return _coded_lines([("event_id", json_strings(pa.array(unresolved.ids, type=TEXT)), None),
+                             ("reason", json_values(unresolved.reasons), unresolved.codes)], indent)
+    return _lines([{"event_id": u.event_id, "reason": u.reason} for u in unresolved], indent)
+
+
+def _coded_lines(columns: list[tuple[str, pa.Array, np.ndarray | None]], indent: str) -> str:
+    """One line a record, as json.dumps writes it: each column is its key, its values encoded as JSON
+    and each record's code into them (None: one value a record, in order)."""
+    pieces: list[Any] = []
+    for k, (key, texts, codes) in enumerate(columns):
+        pieces += [(indent + "{" if k == 0 else ", ") + json.dumps(key) + ": ",
+                   texts if codes is None else texts.take(pa.array(codes))]
     return text_of(join_each(*pieces, "},\n")).tobytes().decode("utf-8")[:-2]
 
 
