@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from tests.conftest import REPO
@@ -172,6 +173,34 @@ def test_unresolved_actors_each_have_their_reason_in_id_order(terms):
         want.append((str(ident), reason))
     assert len(want) > 100
     assert [(u.event_id, u.reason) for u in outcome.unresolved] == sorted(want, key=lambda u: u[0])
+
+
+def test_unresolved_ids_that_are_missing_or_hold_nul_are_listed_as_text_in_text_order(terms):
+    """Ids Arrow cannot order as their text (missing, or with a NUL) take the slow road: as ``str`` reads
+    them, sorted as text."""
+    frame = events_frame(random_events(9, 800))
+    unknown = np.flatnonzero(evaluate(terms, frame, Profile(id="test")).context.actor == "")
+    assert len(unknown) > 20
+    ids = frame["id"].to_numpy(dtype=object, na_value=None).copy()
+    ids[unknown[0]], ids[unknown[1]] = None, "e\x00nul"
+    frame["id"] = pd.array(ids, dtype="string[pyarrow]")
+    outcome = evaluate(terms, frame, Profile(id="test"))
+    got = [u.event_id for u in outcome.unresolved]
+    want = sorted("<NA>" if ids[r] is None else ids[r] for r in unknown)
+    assert got == want and "<NA>" in got and "e\x00nul" in got
+
+
+def test_unresolved_events_read_as_a_list(terms):
+    outcome = evaluate(terms, events_frame(random_events(10, 600)), Profile(id="test"))
+    unresolved = outcome.unresolved
+    records = list(unresolved)
+    assert len(records) == len(unresolved) > 5
+    assert unresolved[0] == records[0] and unresolved[-1] == records[-1]
+    assert unresolved[2:5] == records[2:5] and unresolved[:] == records
+    assert unresolved == records and bool(unresolved)
+    with pytest.raises(IndexError):
+        unresolved[len(records)]
+    assert len(unresolved.reasons) < len(records)  # each (actor, note, involved) written once
 
 
 # -- zones ------------------------------------------------------------------------------------------------
