@@ -132,8 +132,12 @@ def _interleaved(clauses: list[CompiledClause], ctx: Prepared) -> list[int]:
     groups: dict[frozenset[str], list[int]] = {}
     for k, cc in enumerate(clauses):
         refs = [*cc.where.inside, *cc.where.outside, *(cc.where.within_km.of if cc.where.within_km else [])]
-        zones = frozenset(z for ref in refs for z in ctx.zones.members(ref))
-        groups.setdefault(zones, []).append(k)
+        zones = {z for ref in refs for z in ctx.zones.members(ref)}
+        for z in list(zones):  # a corridor or radius is measured on the zone it is drawn around
+            props = ctx.zones.zones[z].props
+            if props.kind in ("corridor", "radius") and props.of:
+                zones.update(ctx.zones.members(props.of))
+        groups.setdefault(frozenset(zones), []).append(k)
     queues = list(groups.values())
     order: list[int] = []
     while queues:
