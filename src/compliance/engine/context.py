@@ -332,6 +332,8 @@ class Prepared:
         of a million need not make a million strings)."""
         if name in self._columns:
             return self._columns[name][idx]
+        if not len(idx):  # (a take from a column read in many chunks costs milliseconds, even of nothing)
+            return np.zeros(0, dtype=object)
         textual = hasattr(self.frame[name], "str")  # decided on the whole column, as ``column`` does
         column = self.frame[name].iloc[idx]
         return column.to_numpy(dtype=object, na_value="") if textual else column.astype(str).to_numpy(dtype=object)
