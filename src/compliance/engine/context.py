@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +93,51 @@ def parties_of(registry: Registry, column: pd.Series) -> tuple[np.ndarray, dict[
     return resolved[inverse], unknown, (party_codes.astype(np.int32)[inverse], [str(p) for p in parties])
 
 
+@dataclass(frozen=True)
+class Ordering:
+    """The orders findings are put in: by event id, and by (start, id)."""
+
+    id_rank: np.ndarray
+    """Each event's position in the order of ids."""
+    order: np.ndarray
+    """The events by start, then id."""
+    rank: np.ndarray
+    """Each event's position in ``order`` (32-bit where it fits: it is read at random)."""
+
+
+def order_events(frame: pd.DataFrame) -> Ordering:
+    """Sort the log by id, then by start keeping id order among equals.
+
+    Needs only the ids and the starts, so ``evaluate`` sorts while the rest of the log is coded; the
+    findings are then put in order by counting (see ``evaluate._core``), not by sorting them.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(frame)
+    column = frame["id"]
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        # Arrow text sorts where it lies (empty for missing, as ``Prepared.column`` reads it): no Python strings
+        ids = pc.fill_null(pa.array(column.array), "")
+    else:
+        texts = column.to_numpy(dtype=object, na_value="") if hasattr(column, "str") else column.astype(str)
+        ids = pa.array(list(texts), type=pa.string())
+    by_id = pc.sort_indices(ids).to_numpy().astype(np.int64)
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[by_id] = np.arange(n)
+    start = frame["start"].to_numpy(dtype=np.int64)
+    day, days = pd.factorize(start[by_id], sort=True)
+    if len(days) <= 2**16:
+        # then by start, keeping id order among equals: a stable sort of 16-bit codes is a radix sort (a log
+        # spans a few thousand distinct starts; rarely more than 65,536)
+        order = by_id[np.argsort((day - 2**15).astype(np.int16), kind="stable")]
+    else:
+        order = by_id[np.argsort(day, kind="stable")]
+    rank = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
+    rank[order] = np.arange(n, dtype=rank.dtype)
+    return Ordering(id_rank, order, rank)
+
+
 def mask_of(words, mapping) -> np.int64:
     return np.int64(sum((mapping[w] for w in words), np.int64(0)))
 
@@ -116,8 +161,9 @@ class Prepared:
     _xy_some: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # done, x, y: places projected so far
     _actor_codes: tuple[np.ndarray, list[str]] | None = None
     _target_codes: tuple[np.ndarray, list[str]] | None = None
-    _id_rank: np.ndarray | None = None
-    _event_order: tuple[np.ndarray, np.ndarray] | None = None
+    sorting: Future[Ordering] | None = None
+    """The log's orders being sorted (by ``evaluate``, while the log is coded), if they are."""
+    _ordering: Ordering | None = None
     _cells: tuple[np.ndarray, np.ndarray] | None = None
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -202,47 +248,19 @@ class Prepared:
 
     def id_rank(self) -> np.ndarray:
         """Each event's position in the order of ids (for a stable order of findings)."""
-        with self.lock("id rank"):
-            return self._rank_ids()
-
-    def _rank_ids(self) -> np.ndarray:
-        if self._id_rank is None:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            column = self.frame["id"]
-            if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-                # Arrow text sorts where it lies (empty for missing, as ``column`` reads it): no Python strings
-                ids = pc.fill_null(pa.array(column.array), "")
-            else:
-                ids = pa.array(self.column("id").tolist(), type=pa.string())
-            order = pc.sort_indices(ids).to_numpy()
-            rank = np.empty(self.n, dtype=np.int64)
-            rank[order] = np.arange(self.n)
-            self._id_rank = rank
-        return self._id_rank
+        return self.ordering().id_rank
 
     def event_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """The events in the order findings come in (start, then id), and each event's place in it.
+        """The events in the order findings come in (start, then id), and each event's place in it."""
+        ordering = self.ordering()
+        return ordering.order, ordering.rank
 
-        One sort of the log, made while the clauses run, so that their findings can be put in order by
-        counting (see ``evaluate._core``) rather than by sorting the findings themselves.
-        """
-        with self.lock("event order"):
-            if self._event_order is None:
-                by_id = np.empty(self.n, dtype=np.int64)
-                by_id[self.id_rank()] = np.arange(self.n)  # the events in id order (the ranks are distinct)
-                day, days = pd.factorize(self.start[by_id], sort=True)
-                if len(days) <= 2**16:
-                    # then by start, keeping id order among equals: a stable sort of 16-bit codes is a radix
-                    # sort (a log spans a few thousand distinct starts; rarely more than 65,536)
-                    order = by_id[np.argsort((day - 2**15).astype(np.int16), kind="stable")]
-                else:
-                    order = by_id[np.argsort(day, kind="stable")]
-                rank = np.empty(self.n, dtype=np.int32 if self.n < 2**31 else np.int64)  # small: read at random
-                rank[order] = np.arange(self.n, dtype=rank.dtype)
-                self._event_order = order, rank
-            return self._event_order
+    def ordering(self) -> Ordering:
+        """The log's orders (see ``order_events``): as sorted beforehand (``sorting``), or sorted now."""
+        with self.lock("ordering"):
+            if self._ordering is None:
+                self._ordering = self.sorting.result() if self.sorting is not None else order_events(self.frame)
+            return self._ordering
 
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         """Every event's place, projected."""

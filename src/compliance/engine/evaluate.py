@@ -24,7 +24,7 @@ from compliance.engine.checks import (
     run,
 )
 from compliance.engine.compile import CompiledClause, compile_clauses
-from compliance.engine.context import Prepared
+from compliance.engine.context import Prepared, order_events
 from compliance.engine.findings import Coded, day_of, materialize
 from compliance.engine.parties import Registry
 from compliance.engine.unresolved import Unresolved, find_unresolved
@@ -80,10 +80,8 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     writes the sentence of every finding (the slowest part at scale; the conditions are the same).
     """
     registry = Registry.build(terms.parties)
-    ctx = Prepared.build(table_frame, registry, terms.zones)
     clauses = compile_clauses(terms, profile)
-    everyone = np.arange(ctx.n)
-    ctx.cells()  # shared by every clause: made before the clauses run side by side
+    everyone = np.arange(len(table_frame))
 
     def one(cc: CompiledClause) -> tuple[list[Part], list[dict[str, str]], str | None]:
         if cc.kind == "result":
@@ -107,9 +105,16 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     # clauses are independent given the prepared log; most of their work (numpy, shapely, pyproj) runs
     # outside the interpreter's lock, so two threads use both cores. Results are taken in clause order.
     with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="clause") as pool:
-        pool.submit(ctx.event_order)  # the order of findings needs it: a sort of the log, done meanwhile
-        futures = {k: pool.submit(one, clauses[k]) for k in _interleaved(clauses, ctx)}
+        # the order of findings needs only ids and starts: sorted while the rest of the log is coded
+        sorting = pool.submit(order_events, table_frame)
+        ctx = Prepared.build(table_frame, registry, terms.zones)
+        ctx.sorting = sorting
+        ctx.cells()  # shared by every clause: made before the clauses run side by side
+        started = _interleaved(clauses, ctx)
+        futures = {k: pool.submit(one, clauses[k]) for k in started[:len(started) // 2]}
+        # the unresolved events, listed midway: it waits for no clause, and the last clause waits for it
         unresolved = pool.submit(find_unresolved, ctx)
+        futures.update({k: pool.submit(one, clauses[k]) for k in started[len(started) // 2:]})
         for result in (futures[k] for k in range(len(clauses))):
             found, contested, note = result.result()
             parts.extend(found)
