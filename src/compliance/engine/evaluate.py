@@ -105,7 +105,8 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
     # clauses are independent given the prepared log; most of their work (numpy, shapely, pyproj) runs
     # outside the interpreter's lock, so two threads use both cores. Results are taken in clause order.
     with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="clause") as pool:
-        # the order of findings needs only ids and starts: sorted while the rest of the log is coded
+        # the order of findings needs only ids and starts: sorted while the rest of the log is coded. It
+        # is the pool's first job, so it is running before any job that waits for it (even on one thread)
         sorting = pool.submit(order_events, table_frame)
         ctx = Prepared.build(table_frame, registry, terms.zones)
         ctx.sorting = sorting

@@ -46,7 +46,7 @@ def render(report: Report) -> str:
 def write(report: Report, out: TextIO) -> None:
     head = report.head()
     o = report.outcome
-    set_aside = [{"event_id": s.event_id, "origin": s.origin, "reason": s.reason} for s in o.set_aside]
+    set_aside = report.set_aside_records()
     head["findings"] = _SLOT.format("findings")
     head["events"] = {"read": o.read, "evaluated": o.evaluated, "set_aside": _SLOT.format("set_aside"),
                       "unresolved": _SLOT.format("unresolved")}

@@ -125,9 +125,12 @@ class Report:
         return {
             "read": o.read,
             "evaluated": o.evaluated,
-            "set_aside": [{"event_id": s.event_id, "origin": s.origin, "reason": s.reason} for s in o.set_aside],
+            "set_aside": self.set_aside_records(),
             "unresolved": [{"event_id": u.event_id, "reason": u.reason} for u in o.unresolved],
         }
+
+    def set_aside_records(self) -> list[dict[str, Any]]:
+        return [{"event_id": s.event_id, "origin": s.origin, "reason": s.reason} for s in self.outcome.set_aside]
 
     def finding_records(self, limit: int | None = None) -> list[dict[str, Any]]:
         if limit is not None and limit < self.count:
