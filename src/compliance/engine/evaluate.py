@@ -252,7 +252,7 @@ def _core(parts: list[Part], ctx: Prepared) -> pd.DataFrame:
 
     The order: chronological, then by event id, clause, role and party; the same whatever the log's
     order. It is made by counting, not by sorting the findings: each event's place in the order of
-    (start, id) is known (``Prepared.event_order``, made while the clauses ran), so each event gets a
+    (start, id) is known (``Prepared.event_order``, sorted while the log was coded), so each event gets a
     bucket, and the parts, taken in the order of (clause, role, party), fill the buckets in turn. A part
     names each event once, so a part never lands twice in one bucket. A missed deadline is dated a
     second before it, with no event id: it comes just before the events that start at or after that.
