@@ -303,13 +303,21 @@ def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tu
 
 
 def exemption_outcomes(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``resolve_exemptions`` with each outcome as its code in ``OUTCOMES`` (small integers compare fast).
+    """``resolve_exemptions`` with each outcome as its code in ``OUTCOMES`` (small integers compare fast)."""
+    effects, codes, names = coded_exemption_outcomes(cc, ctx, idx)
+    return effects, np.array(names, dtype=object)[codes]
+
+
+def coded_exemption_outcomes(cc: CompiledClause, ctx: Prepared,
+                             idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Each event's outcome (its code in ``OUTCOMES``), and which exemptions decided it as a code into
+    the distinct lists of them (``""``: none).
 
     Conditions on an event's categories only (as all of them are) are decided once per cell of
     events (``Prepared.cells``), and so is the resolution; events read theirs with one lookup.
     """
     if not cc.exemptions or not len(idx):
-        return np.zeros(len(idx), dtype=np.int8), np.full(len(idx), "", dtype=object)
+        return np.zeros(len(idx), dtype=np.int8), np.zeros(len(idx), dtype=np.int64), [""]
     conditions = [exemption_condition(ex, ctx) for ex in cc.exemptions]
     per_cell = all(check.categorical for checks in conditions for check in checks)
     cell, first = ctx.cells() if per_cell else (None, idx)
@@ -321,14 +329,15 @@ def exemption_outcomes(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tu
         masks |= np.where(applies, np.int64(1) << bit, 0)
     values, inverse = np.unique(masks, return_inverse=True)
     effects = np.empty(len(values), dtype=np.int8)
-    winners = np.empty(len(values), dtype=object)
+    winners: list[str] = []
     for k, value in enumerate(values):
         active = [ex for bit, ex in enumerate(cc.exemptions) if value & (np.int64(1) << bit)]
         effect, decided = _resolve(cc.clause.id, active)
-        effects[k], winners[k] = OUTCOMES.index(effect), ", ".join(decided)
+        effects[k] = OUTCOMES.index(effect)
+        winners.append(", ".join(decided))
     if cell is not None:
         inverse = inverse[cell[idx]]
-    return effects[inverse], winners[inverse]
+    return effects[inverse], inverse.astype(np.int64).reshape(-1), winners
 
 
 def _resolve(clause_id: str, active: list[CompiledExemption]) -> tuple[str, list[str]]:

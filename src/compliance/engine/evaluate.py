@@ -20,12 +20,12 @@ from compliance.engine.checks import (
     HOLDS,
     OUTCOMES,
     clause_checks,
-    exemption_outcomes,
+    coded_exemption_outcomes,
     run,
 )
 from compliance.engine.compile import CompiledClause, compile_clauses
 from compliance.engine.context import Prepared, order_events
-from compliance.engine.findings import Coded, day_of, materialize
+from compliance.engine.findings import STATUSES, Coded, day_of, materialize
 from compliance.engine.parties import Registry
 from compliance.engine.unresolved import Unresolved, find_unresolved
 from compliance.loading.events import SetAside
@@ -90,13 +90,13 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
         alive, state = run(clause_checks(cc, ctx, profile), everyone, ctx.cells())
         if not len(alive):
             return [], [], None
-        outcome, decided = exemption_outcomes(cc, ctx, alive)
+        outcome, decided, winners = coded_exemption_outcomes(cc, ctx, alive)
         contested = np.flatnonzero(outcome == _CONFLICT)
         ids = ctx.column_at("id", alive[contested])
-        conflicts = [{"event_id": str(ident), "clause": cc.key, "exemptions": str(decided[i])}
+        conflicts = [{"event_id": str(ident), "clause": cc.key, "exemptions": winners[decided[i]]}
                      for i, ident in zip(contested, ids, strict=True)]
         keep = outcome != _EXEMPT
-        found = _event_findings(cc, ctx, profile, alive[keep], state[keep], outcome[keep], decided[keep])
+        found = _event_findings(cc, ctx, profile, alive[keep], state[keep], outcome[keep], decided[keep], winners)
         return found, conflicts, None
 
     parts: list[Part] = []
@@ -154,31 +154,44 @@ def _interleaved(clauses: list[CompiledClause], ctx: Prepared) -> list[int]:
 
 @dataclass
 class Part:
-    """Findings of one clause for one party in one role: the event rows (-1 for a missed deadline)."""
+    """Findings of one clause for one party in one role: the event rows (-1 for a missed deadline).
+
+    Per row: the certainty (``state``), the status as a code into ``STATUSES``, and which exemptions
+    were considered as a code into ``exemption_words``: a handful of values over up to a million rows,
+    written once each when rendered.
+    """
 
     clause: CompiledClause
     party: str
     role: str
     rows: np.ndarray
     state: np.ndarray
-    status: np.ndarray
-    exemptions: np.ndarray
+    status_codes: np.ndarray
+    exemption_codes: np.ndarray
+    exemption_words: list[str]
     fulfilling: np.ndarray | None = None
+
+    @property
+    def status(self) -> np.ndarray:
+        return np.array(STATUSES, dtype=object)[self.status_codes]
+
+    @property
+    def exemptions(self) -> np.ndarray:
+        return np.array(self.exemption_words, dtype=object)[self.exemption_codes]
 
 
 def _event_findings(cc: CompiledClause, ctx: Prepared, profile: Profile, alive: np.ndarray, state: np.ndarray,
-                    outcome: np.ndarray, decided: np.ndarray) -> list[Part]:
+                    outcome: np.ndarray, decided: np.ndarray, winners: list[str]) -> list[Part]:
     """Fan each surviving event out to the parties that answer for it, and in which role.
 
-    ``outcome`` holds codes in ``OUTCOMES``. Events are grouped by actor with one stable sort (in
-    the order of the actor codes, each group in the order of events), not one scan per actor.
+    ``outcome`` holds codes in ``OUTCOMES``, ``decided`` codes into ``winners``. Events are grouped by
+    actor with one stable sort (in the order of the actor codes, each group in the order of events),
+    not one scan per actor.
     """
     out: list[Part] = []
     if not len(alive):
         return out
-    # statuses as references to three shared strings, not one string made per row
-    words = np.array(["possible", "breach", "contested"], dtype=object)
-    status = words[np.where(outcome == _CONFLICT, 2, (state == HOLDS).astype(np.intp))]
+    status = np.where(outcome == _CONFLICT, 2, (state == HOLDS).astype(np.int8)).astype(np.int8)  # in STATUSES
     codes, names = ctx.actor_codes()
     alive_codes = codes[alive]
     if len(names) < 2**15:
@@ -195,7 +208,7 @@ def _event_findings(cc: CompiledClause, ctx: Prepared, profile: Profile, alive: 
         for n, (party, role) in enumerate(pairs):
             # each part owns its arrays, as when each was gathered apart
             own = columns if n == 0 else tuple(c.copy() for c in columns)
-            out.append(Part(cc, party, role, *own))
+            out.append(Part(cc, party, role, *own, winners))
     return out
 
 
@@ -242,8 +255,8 @@ def _result_findings(cc: CompiledClause, ctx: Prepared, profile: Profile, everyo
         return []
     certain = np.int8(1 if len(alive) else 2)
     status = "possible" if len(alive) else "breach"
-    return [Part(cc, o, "obligor", np.array([-1]), np.array([certain]), np.array([status], dtype=object),
-                 np.array([""], dtype=object), alive) for o in sorted(cc.obligors)]
+    return [Part(cc, o, "obligor", np.array([-1]), np.array([certain]), np.array([STATUSES.index(status)], np.int8),
+                 np.zeros(1, dtype=np.int64), [""], alive) for o in sorted(cc.obligors)]
 
 
 def _core(parts: list[Part], ctx: Prepared) -> pd.DataFrame:

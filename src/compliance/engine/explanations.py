@@ -8,7 +8,6 @@ get a per-event look at which condition was in doubt.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -91,9 +90,10 @@ def _where_words(cc: CompiledClause) -> str:
     return " and ".join(bits)
 
 
-def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray) -> np.ndarray:
-    """For each row, which conditions hold only within the stated precision of its date or place."""
-    out = np.full(len(rows), "", dtype=object)
+def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """For each row, which conditions hold only within the stated precision of its date or place: a code
+    into the distinct texts (``""`` where none does)."""
+    out = np.zeros(len(rows), dtype=np.int64), [""]
     if not len(rows):
         return out
     checks = [time_check(cc, ctx), *where_checks(cc.where, ctx, profile)]
@@ -125,7 +125,7 @@ def doubts(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray
                 words.append(f"{check.name}: within the stated precision of the event's place and the "
                              f"zone's edge ({check.expected})")
         texts.append("; ".join(words))
-    return np.array(texts, dtype=object)[combo]
+    return combo, texts
 
 
 def _clause_sentence(cc: CompiledClause) -> str:
@@ -160,20 +160,23 @@ def result_explanation(cc: CompiledClause, ctx: Prepared, party: str,
 
 
 def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.ndarray, party: str, role: str,
-                 state: np.ndarray, exemptions: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+                 state: np.ndarray, exemption_codes: np.ndarray, exemption_words: list[str],
+                 ) -> tuple[list[str], np.ndarray, np.ndarray, list[str]]:
     """What follows the event's sentence in the explanations of one clause, one party and one role:
-    the distinct tails, each finding's tail, and each finding's doubt ("" when certain).
+    the distinct tails and each finding's tail, then each finding's doubt as a code into the distinct
+    doubts (``""`` when certain). ``exemption_codes`` give each row's exemptions considered, as codes
+    into ``exemption_words``.
 
     After the event's sentence, the words depend only on the acting party, the attribution and the
     exemptions considered: each combination is written once.
     """
     n = len(rows)
     if not n:
-        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [""]
     clause_sentence = _clause_sentence(cc)
     actor_codes, actors = ctx.actor_codes()
     attribution_codes, attributions = ctx.coded("attribution") if ctx.n else (np.zeros(0, np.int32), [])
-    exemption_codes, considered = pd.factorize(np.asarray(exemptions, dtype=object), sort=False)
+    considered = exemption_words
     combo, first = combinations([actor_codes[rows], attribution_codes[rows], exemption_codes])
     none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)" if cc.exemptions else None
     tails = []
@@ -193,11 +196,13 @@ def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.n
         if none_apply is not None:
             tail += f". exemptions considered: {exempt} (the breach stands)" if exempt else f". {none_apply}"
         tails.append(tail)
-    uncertain = np.full(n, "", dtype=object)
+    uncertain = np.zeros(n, dtype=np.int64)
     unsure = np.flatnonzero(state < HOLDS)
-    if len(unsure):
-        uncertain[unsure] = doubts(cc, ctx, profile, rows[unsure])
-    return tails, combo, uncertain
+    if not len(unsure):
+        return tails, combo, uncertain, [""]
+    codes, texts = doubts(cc, ctx, profile, rows[unsure])
+    uncertain[unsure] = codes + 1
+    return tails, combo, uncertain, ["", *texts]
 
 
 def ending(doubt: str) -> str:

@@ -10,9 +10,10 @@ object per finding.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from compliance.vocabulary import CONFIDENCE
 
 if TYPE_CHECKING:
     from compliance.engine.evaluate import Outcome
+
+STATUSES = ("possible", "breach", "contested")
+"""A finding's status; parts hold each row's as a code into this."""
 
 FINDING_COLUMNS = (
     "event_id", "date", "agreement", "clause", "article", "party", "role", "confidence", "status",
@@ -145,18 +149,23 @@ class Coded:
             "readings": ["; ".join(p.clause.readings()) for p in parts],
         }
 
-    def _flat(self, name: str) -> np.ndarray:
-        """A per-row array of the parts (status, exemptions) laid end to end."""
-        parts = self.outcome.parts
-        return np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0, dtype=object)
+    def _flat(self, codes: str, words: Callable[[Any], list[str]]) -> Column:
+        """A per-row column of the parts (status, exemptions) laid end to end: each part's codes into its
+        own words, renumbered into the distinct words of all parts (in order of first use)."""
+        numbering: dict[str, int] = {}
+        laid = [np.array([numbering.setdefault(w, len(numbering)) for w in words(p)] or [0], dtype=np.int64)
+                [getattr(p, codes)] for p in self.outcome.parts]
+        flat = np.concatenate(laid) if laid else np.zeros(0, dtype=np.int64)
+        return Column(np.array(list(numbering), dtype=object), flat[self.flat], "finding")
 
     def _make(self, name: str) -> Column:
         ctx = self.outcome.context
         if name in PART_TEXT:
             return Column(np.array(self._parts_text[name], dtype=object), None, "part")
-        if name in ("status", "exemptions"):
-            codes, uniques = pd.factorize(self._flat(name), sort=False)
-            return Column(np.array(list(uniques), dtype=object), codes[self.flat], "finding")
+        if name == "status":
+            return self._flat("status_codes", lambda p: list(STATUSES))
+        if name == "exemptions":
+            return self._flat("exemption_codes", lambda p: p.exemption_words)
         if name == "confidence":
             return self._confidence()
         if ctx is None or not ctx.n:  # no events: every finding is a missed deadline
@@ -205,26 +214,29 @@ class Coded:
             blank = Column(np.array([""], dtype=object), np.zeros(len(self), dtype=np.int64), "finding")
             return blank, blank
         tails: list[str] = []
-        tail_codes, doubts, is_result = [], [], []
+        tail_codes, doubt_codes, is_result = [], [], []
+        doubt_words: dict[str, int] = {}  # each distinct doubt, numbered in order of first use
         for p in outcome.parts:
             if p.clause.kind == "result":
                 one, why = result_explanation(p.clause, ctx, p.party, p.fulfilling)
-                own, codes, doubt = [one], np.zeros(len(p.rows), dtype=np.int64), np.full(len(p.rows), why, object)
+                own, codes = [one], np.zeros(len(p.rows), dtype=np.int64)
+                doubt, words = np.zeros(len(p.rows), dtype=np.int64), [why]
             else:
-                own, codes, doubt = explain_part(p.clause, ctx, outcome.profile, p.rows, p.party, p.role,
-                                                 p.state, p.exemptions)
+                own, codes, doubt, words = explain_part(p.clause, ctx, outcome.profile, p.rows, p.party, p.role,
+                                                        p.state, p.exemption_codes, p.exemption_words)
             tail_codes.append(codes + len(tails))
             tails.extend(own)
-            doubts.append(doubt)
+            doubt_codes.append(np.array([doubt_words.setdefault(w, len(doubt_words)) for w in words],
+                                        dtype=np.int64)[doubt])
             is_result.append(np.full(len(p.rows), p.clause.kind == "result"))
         sentence = [Column(values if isinstance(values, pa.Array) else np.array(values, dtype=object), codes, "event")
                     for values, codes in event_sentences(ctx, self.used)]
         if not tails:
             blank = Column(np.array([""], dtype=object), np.zeros(0, dtype=np.int64), "finding")
             return *sentence, blank, blank, blank
-        doubt_codes, doubt_words = pd.factorize(np.concatenate(doubts), sort=False)
-        pair_codes, pairs = pd.factorize(doubt_codes.astype(np.int64) * 2 + np.concatenate(is_result), sort=False)
-        words = [str(doubt_words[k // 2]) for k in pairs.tolist()]
+        texts = list(doubt_words)
+        pair_codes, pairs = pd.factorize(np.concatenate(doubt_codes) * 2 + np.concatenate(is_result), sort=False)
+        words = [texts[k // 2] for k in pairs.tolist()]
         endings = ["" if k % 2 else ending(w) for k, w in zip(pairs.tolist(), words, strict=True)]
         at = pair_codes[self.flat]
         return (*sentence,
