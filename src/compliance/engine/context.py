@@ -138,6 +138,19 @@ def order_events(frame: pd.DataFrame) -> Ordering:
     return Ordering(id_rank, order, rank)
 
 
+def _factorize(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a large integer array, its two halves hashed side by side (the hashing runs
+    outside the interpreter's lock), then their few distinct values numbered together. The numbering
+    differs from one factorize's, which nothing here depends on: codes only group equal values."""
+    if len(key) < 1 << 18:
+        return pd.factorize(key)
+    half = len(key) // 2
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="factorize") as pool:
+        (low, low_values), (high, high_values) = pool.map(pd.factorize, [key[:half], key[half:]])
+    joint, values = pd.factorize(np.concatenate([low_values, high_values]))
+    return np.concatenate([joint[:len(low_values)][low], joint[len(low_values):][high]]), values
+
+
 def mask_of(words, mapping) -> np.int64:
     return np.int64(sum((mapping[w] for w in words), np.int64(0)))
 
@@ -239,7 +252,7 @@ class Prepared:
                     span = int(key.max()) + 1 if self.n else 1
                 key = key * size + values.astype(np.int64)
                 span *= size
-            cell, uniques = pd.factorize(key)
+            cell, uniques = _factorize(key)
             first = np.zeros(len(uniques), dtype=np.int64)
             first[cell] = np.arange(self.n)  # any event of a cell stands for it: they read the same
             # half the bytes to read back per event (every clause does), where the cells allow it
