@@ -17,7 +17,7 @@ from typing import overload
 import numpy as np
 import pandas as pd
 
-from compliance.engine.context import Prepared
+from compliance.engine.context import Prepared, combinations
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,9 @@ def find_unresolved(ctx: Prepared) -> UnresolvedEvents:
         inverse, uniques = pd.factorize(frame[name].iloc[order], use_na_sentinel=False)
         # the text each value had as ``astype(str)`` of the object column (NA reads "<NA>")
         columns.append((inverse, [str(t).strip() for t in np.array(list(uniques), dtype=object).astype(str)]))
-    key = columns[0][0].astype(np.int64)
-    for inverse, uniques in columns[1:]:
-        key = pd.factorize(key * max(len(uniques), 1) + inverse)[0].astype(np.int64)  # kept dense: no overflow
-    _, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)  # one event of each triple
-    reasons = [_reason(*(texts[int(codes_[row])] for codes_, texts in columns)) for row in firsts.tolist()]
-    return UnresolvedEvents(ids_of, inverse.astype(np.int64).reshape(-1), reasons)
+    triple, one = combinations([inverse for inverse, _ in columns])  # and one event of each triple
+    reasons = [_reason(*(texts[int(codes_[row])] for codes_, texts in columns)) for row in one.tolist()]
+    return UnresolvedEvents(ids_of, triple, reasons)
 
 
 def _reason(name: str, note: str, involved: str) -> str:
