@@ -140,7 +140,7 @@ def test_findings_come_in_the_order_of_a_sort_on_every_key(terms, seed):
     assert len(parts) > 3
     sizes = np.array([len(p.rows) for p in parts])
     rows = np.concatenate([p.rows for p in parts])
-    ids = ctx.column("id")
+    ids = ctx.frame["id"].to_numpy(dtype=object, na_value="")
     id_rank = np.argsort(np.argsort(np.array([str(i) for i in ids]), kind="stable"), kind="stable")
     when = np.where(rows >= 0, ctx.start[np.maximum(rows, 0)],
                     np.repeat([(p.clause.deadline.seconds - 1) if p.clause.deadline else 0 for p in parts], sizes))

@@ -289,32 +289,16 @@ EXEMPT, BREACH, CONFLICT = "exempt", "breach", "conflict"
 OUTCOMES = (BREACH, EXEMPT, CONFLICT)  # an outcome's code is its index here
 
 
-def resolve_exemptions(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The outcome of the exemptions for each event ("exempt", "breach" or "conflict") and which decided it.
+def exemption_outcomes(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The outcome of the exemptions for each event, as its code in ``OUTCOMES`` (breach, exempt or
+    conflict), and which exemptions decided it, as a code into the distinct lists of them (``""``: none).
 
     The one evaluation path for every exemption: the applicable ones are found; any overridden by
     another applicable one drops out (the more specific wins); an exemption counts only if it
     overrides the clause itself or an exemption that applies. If the remaining ones disagree, that
-    is a conflict, reported, never guessed. Resolution runs once per distinct set of applicable
-    exemptions, not once per event.
-    """
-    codes, names = exemption_outcomes(cc, ctx, idx)
-    return np.array(OUTCOMES, dtype=object)[codes], names
-
-
-def exemption_outcomes(cc: CompiledClause, ctx: Prepared, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``resolve_exemptions`` with each outcome as its code in ``OUTCOMES`` (small integers compare fast)."""
-    effects, codes, names = coded_exemption_outcomes(cc, ctx, idx)
-    return effects, np.array(names, dtype=object)[codes]
-
-
-def coded_exemption_outcomes(cc: CompiledClause, ctx: Prepared,
-                             idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Each event's outcome (its code in ``OUTCOMES``), and which exemptions decided it as a code into
-    the distinct lists of them (``""``: none).
-
-    Conditions on an event's categories only (as all of them are) are decided once per cell of
-    events (``Prepared.cells``), and so is the resolution; events read theirs with one lookup.
+    is a conflict, reported, never guessed. Conditions on an event's categories only (as all of them
+    are) are decided once per cell of events (``Prepared.cells``), and so is the resolution; events
+    read theirs with one lookup.
     """
     if not cc.exemptions or not len(idx):
         return np.zeros(len(idx), dtype=np.int8), np.zeros(len(idx), dtype=np.int64), [""]

@@ -117,7 +117,7 @@ def order_events(frame: pd.DataFrame) -> Ordering:
     n = len(frame)
     column = frame["id"]
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        # Arrow text sorts where it lies (empty for missing, as ``Prepared.column`` reads it): no Python strings
+        # Arrow text sorts where it lies (empty for missing, as ``Prepared.column_at`` reads it): no Python strings
         ids = pc.fill_null(pa.array(column.array), "")
     else:
         texts = column.to_numpy(dtype=object, na_value="") if hasattr(column, "str") else column.astype(str)
@@ -180,7 +180,6 @@ class Prepared:
     _cells: tuple[np.ndarray, np.ndarray] | None = None
     _membership: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _distance: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    _columns: dict[str, np.ndarray] = field(default_factory=dict)
     _coded: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
@@ -345,36 +344,11 @@ class Prepared:
             self._coded[name] = distinct(self.frame[name])
         return self._coded[name]
 
-    def column(self, name: str) -> np.ndarray:
-        """A column of the log as a plain object array of text, converted once per run."""
-        if name not in self._columns:
-            column = self.frame[name]
-            if not hasattr(column, "str"):
-                values = column.astype(str).to_numpy(dtype=object)
-            elif name == "id" or not len(column):  # ids are distinct: nothing to share
-                values = column.to_numpy(dtype=object, na_value="")
-            else:
-                values = _shared_strings(column)
-            self._columns[name] = values
-        return self._columns[name]
-
     def column_at(self, name: str, idx: np.ndarray) -> np.ndarray:
-        """``column(name)[idx]``, without converting the whole column when it has not been (a few rows
-        of a million need not make a million strings)."""
-        if name in self._columns:
-            return self._columns[name][idx]
+        """The text of column ``name`` at rows ``idx`` (missing read as ""), converting only those rows (a
+        few rows of a million need not make a million strings)."""
         if not len(idx):  # (a take from a column read in many chunks costs milliseconds, even of nothing)
             return np.zeros(0, dtype=object)
-        textual = hasattr(self.frame[name], "str")  # decided on the whole column, as ``column`` does
+        textual = hasattr(self.frame[name], "str")  # decided on the whole column, not on the rows taken
         column = self.frame[name].iloc[idx]
         return column.to_numpy(dtype=object, na_value="") if textual else column.astype(str).to_numpy(dtype=object)
-
-
-def _shared_strings(column: pd.Series) -> np.ndarray:
-    """A text column as an object array in which equal values are one string object.
-
-    Most columns of a log repeat a few values (actions, places, sources, dates); a million separate
-    copies would cost tens of megabytes a column and a second to make.
-    """
-    inverse, words = distinct(column)
-    return np.array(words, dtype=object)[inverse]

@@ -20,7 +20,7 @@ from compliance.engine.checks import (
     HOLDS,
     OUTCOMES,
     clause_checks,
-    coded_exemption_outcomes,
+    exemption_outcomes,
     run,
 )
 from compliance.engine.compile import CompiledClause, compile_clauses
@@ -90,7 +90,7 @@ def evaluate(terms: Terms, table_frame: pd.DataFrame, profile: Profile, *, read:
         alive, state = run(clause_checks(cc, ctx, profile), everyone, ctx.cells())
         if not len(alive):
             return [], [], None
-        outcome, decided, winners = coded_exemption_outcomes(cc, ctx, alive)
+        outcome, decided, winners = exemption_outcomes(cc, ctx, alive)
         contested = np.flatnonzero(outcome == _CONFLICT)
         ids = ctx.column_at("id", alive[contested])
         conflicts = [{"event_id": str(ident), "clause": cc.key, "exemptions": winners[decided[i]]}

@@ -58,8 +58,8 @@ def event_sentences(ctx: Prepared, rows: np.ndarray) -> list[tuple[list[str] | p
         places = [*places, *(f"{y:.4f}, {x:.4f}" for y, x in zip(lat, lon, strict=True))]
     date_codes, dates = ctx.coded("date")
     end_codes, ends = ctx.coded("date_end")
-    span, span_rows = combinations([date_codes[rows], end_codes[rows]])
     date_codes, end_codes = date_codes[rows], end_codes[rows]
+    span, span_rows = combinations([date_codes, end_codes])
     when = [f" between {dates[date_codes[r]]} and {ends[end_codes[r]]}" if ends[end_codes[r]] else
             f" on {dates[date_codes[r]]}" for r in span_rows.tolist()]
     ids = pa.concat_arrays([pc.fill_null(arrow_text(frame["id"]).take(pa.array(rows)), ""), pa.array([""], type=TEXT)])
@@ -176,14 +176,13 @@ def explain_part(cc: CompiledClause, ctx: Prepared, profile: Profile, rows: np.n
     clause_sentence = _clause_sentence(cc)
     actor_codes, actors = ctx.actor_codes()
     attribution_codes, attributions = ctx.coded("attribution") if ctx.n else (np.zeros(0, np.int32), [])
-    considered = exemption_words
     combo, first = combinations([actor_codes[rows], attribution_codes[rows], exemption_codes])
     none_apply = f"no exemption applies ({', '.join(e.id for e in cc.exemptions)} checked)" if cc.exemptions else None
     tails = []
     for k in first.tolist():
         actor = actors[actor_codes[rows[k]]]
         attribution = attributions[attribution_codes[rows[k]]]
-        exempt = str(considered[exemption_codes[k]])
+        exempt = exemption_words[exemption_codes[k]]
         if role == "actor":
             commanded = f" (the forces of {actor} act under its command)" if actor and actor != party else ""
             role_text = f"{party} answers as actor{commanded}"
