@@ -122,7 +122,12 @@ def order_events(frame: pd.DataFrame) -> Ordering:
     else:
         texts = column.to_numpy(dtype=object, na_value="") if hasattr(column, "str") else column.astype(str)
         ids = pa.array(list(texts), type=pa.string())
-    by_id = pc.sort_indices(ids).to_numpy().astype(np.int64)
+    if n > 1 and pc.all(pc.less_equal(ids[:-1], ids[1:])).as_py():
+        # a log already in id order (as exports and generated logs often are): one comparison, not a sort.
+        # The sort is stable, so this is the order it would give
+        by_id = np.arange(n, dtype=np.int64)
+    else:
+        by_id = pc.sort_indices(ids).to_numpy().astype(np.int64)
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[by_id] = np.arange(n)
     start = frame["start"].to_numpy(dtype=np.int64)
@@ -292,11 +297,17 @@ class Prepared:
                 self._xy_some = np.zeros(self.n, dtype=bool), np.zeros(self.n), np.zeros(self.n)
             done, x, y = self._xy_some
             todo = idx[~done[idx]]
-            if len(todo):
-                lon = self.frame["lon"].to_numpy(dtype=np.float64)
-                lat = self.frame["lat"].to_numpy(dtype=np.float64)
-                x[todo], y[todo] = project(lon[todo], lat[todo])
+        if len(todo):
+            # projected outside the lock (pyproj's transformer is safe across threads): a clause that needs a
+            # few places does not wait for another projecting hundreds of thousands. Two threads may project
+            # the same place; both write the same value.
+            lon = self.frame["lon"].to_numpy(dtype=np.float64)
+            lat = self.frame["lat"].to_numpy(dtype=np.float64)
+            px, py = project(lon[todo], lat[todo])
+            with self.lock("xy"):
+                x[todo], y[todo] = px, py
                 done[todo] = True
+        with self.lock("xy"):
             return x[idx], y[idx]
 
     def membership(self, zid: str, idx: np.ndarray) -> np.ndarray:

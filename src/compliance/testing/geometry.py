@@ -144,7 +144,8 @@ def _union(parts: list[BaseGeometry]) -> BaseGeometry:
 def _near_member(zones: ZoneSet, zid: str, km: float, tol: float, state: str) -> BaseGeometry:
     """Where the distance to one zone is, robustly, <= km - tol (IN), in the band (EDGE) or beyond (OUT)."""
     origin = _metres(zones, zid)
-    area = zones.zones[zid].props.kind == "area"
+    # any drawn polygon (an area, and a corridor or radius as drawn): a place inside it is 0 km from it
+    area = origin.geom_type in ("Polygon", "MultiPolygon")
     m = MARGIN_KM
     if state == IN:
         if km - tol - m > 0:
