@@ -134,8 +134,12 @@ def test_the_engine_finds_what_the_plain_computation_finds(terms, seed, readings
 
 
 @pytest.mark.parametrize("seed", [4, 5])
-def test_findings_come_in_the_order_of_a_sort_on_every_key(terms, seed):
-    outcome = evaluate(terms, events_frame(random_events(seed, 1500)), Profile(id="test"))
+@pytest.mark.parametrize("in_id_order", [False, True], ids=["ids shuffled", "ids in order"])
+def test_findings_come_in_the_order_of_a_sort_on_every_key(terms, seed, in_id_order):
+    events = random_events(seed, 1500)
+    if in_id_order:  # a log already in id order is not sorted again
+        events.sort(key=lambda e: e.id)
+    outcome = evaluate(terms, events_frame(events), Profile(id="test"))
     parts, ctx = outcome.parts, outcome.context
     assert len(parts) > 3
     sizes = np.array([len(p.rows) for p in parts])
@@ -319,6 +323,26 @@ def test_threads_change_nothing(terms, seed, monkeypatch):
     assert threaded.findings.equals(plain.findings)
     assert [(u.event_id, u.reason) for u in threaded.unresolved] == [(u.event_id, u.reason) for u in plain.unresolved]
     assert threaded.conflicts == plain.conflicts and threaded.notes == plain.notes
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_the_loaders_codes_change_nothing(terms, seed, tmp_path):
+    """The codes the loader makes of the categorical columns spare the engine hashing them: the findings,
+    their order and the accounting are the same as when the engine hashes the columns itself."""
+    from compliance.loading.events import CSV_COLUMNS, load_events
+
+    path = tmp_path / "log.csv"
+    events_frame(random_events(seed, 3000))[list(CSV_COLUMNS)].to_csv(path, index=False)
+    table = load_events([path])
+    assert table.codes is not None and len(table.frame) == 3000
+    profile = Profile(id="test")
+    given = evaluate(terms, table.frame, profile, codes=table.codes)
+    hashed = evaluate(terms, table.frame, profile)
+    assert given.context.coded("action")[0] is table.codes["action"][0]  # taken, not made again
+    assert given.core.equals(hashed.core) and len(given.core)
+    assert given.findings.equals(hashed.findings)
+    assert [(u.event_id, u.reason) for u in given.unresolved] == [(u.event_id, u.reason) for u in hashed.unresolved]
+    assert given.conflicts == hashed.conflicts and given.notes == hashed.notes
 
 
 def test_clauses_start_with_neighbours_on_different_zones(terms):

@@ -19,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compliance.engine.context import distinct
 from compliance.loading import events as loader
+from compliance.loading.codes import CODED_COLUMNS
 from compliance.models.events import EVENT_ID_PATTERN
 
 HEADER = ",".join(loader.CSV_COLUMNS[:18])
@@ -125,9 +127,64 @@ def test_arrow_and_pandas_read_a_plain_log_alike(tmp_path, monkeypatch, picks, n
     path.write_bytes(_csv(_rows(picks), newline).encode("utf-8"))
     monkeypatch.setattr(loader, "CHUNK_BYTES", chunk_bytes)  # 1: chunks of ten rows, ids repeated across them
     assert _plain_taken(path)
-    fast = _result(loader.load_events([path]))
+    table = loader.load_events([path])
+    fast = _result(table)
     _same(fast, _exact_csv(monkeypatch, path))
     _same(fast, _pandas_numbers(monkeypatch, path))
+    _codes_hold(table)
+
+
+def _codes_hold(table: loader.EventTable) -> None:
+    """The codes the loader hands over, where it does, are what the engine would make of the columns."""
+    if table.codes is None:
+        return
+    for c in CODED_COLUMNS:
+        codes, words = table.codes[c]
+        want_codes, want_words = distinct(table.frame[c])
+        assert codes.tolist() == want_codes.tolist() and words == want_words, c
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_the_loader_codes_the_categorical_columns_as_the_engine_would(tmp_path, monkeypatch, suffix):
+    """Chunks of ten rows; bad rows let go (a value may first appear in one); spaced weapon lists rewritten;
+    empty attributions read as "unknown" (two values become one); ids out of order."""
+    rng = np.random.default_rng(3)
+    pools = {"action": ["air-strike", "shelling", "bombardment", "patrol"],
+             "weapons": ["", "mortar", "mortar; artillery", "mortar;artillery", "laser", "tank"],
+             "target_type": ["", "civilians", "Schools", "hospital"],
+             "attribution": ["", "confirmed", "unknown", "sure", "alleged"],
+             "actor": ["gov", "", " rebels ", "rebels", "Nobody"], "target_party": ["", "gov", "jihadis"]}
+    rows = [{"id": f"ev-{k}", "date": "2019-05-01", "lat": "35.9", "lon": "36.6",
+             **{c: pool[int(rng.integers(len(pool)))] for c, pool in pools.items()}}
+            for k in rng.permutation(120)]
+    rows[0].update(action="bombardment", actor="Only Here")  # the first row is bad: its actor appears nowhere else
+    path = tmp_path / f"log{suffix}"
+    if suffix == ".csv":
+        path.write_text(_csv(rows), encoding="utf-8")
+        monkeypatch.setattr(loader, "CHUNK_BYTES", 1)
+    else:
+        pq.write_table(pa.table({c: pa.array([r.get(c, "") for r in rows]) for c in loader.CSV_COLUMNS[:18]}), path)
+        monkeypatch.setattr(loader, "CHUNK_ROWS", 10)
+    table = loader.load_events([path])
+    assert table.codes is not None and len(table.set_aside) > 10
+    assert "Only Here" not in table.codes["actor"][1]
+    _codes_hold(table)
+
+
+def test_no_codes_where_rows_were_let_go_after_coding(tmp_path):
+    """Ids repeated in a file are let go at its end, after the chunks were coded: no codes then (the engine
+    hashes the columns itself), and none for a log joined from several files."""
+    path = tmp_path / "twice.csv"
+    path.write_text(_csv([{"id": "ev-1", "date": "2019-05-01", "action": "air-strike", "lat": "35.9", "lon": "36.6"},
+                          {"id": "ev-1", "date": "2019-05-02", "action": "shelling", "lat": "35.9", "lon": "36.6"}]),
+                    encoding="utf-8")
+    assert loader.load_events([path]).codes is None
+    other = tmp_path / "other.csv"
+    other.write_text(_csv([{"id": "ev-2", "date": "2019-05-01", "action": "air-strike", "lat": "35.9", "lon": "36.6"}]),
+                     encoding="utf-8")
+    alone = loader.load_events([other])
+    assert alone.codes is not None and alone.codes["action"][1] == ["air-strike"]
+    assert loader.load_events([other, tmp_path / "twice.csv"]).codes is None
 
 
 def _parquet(path, n: int, seed: int) -> None:
@@ -170,7 +227,8 @@ def test_ids_as_the_pattern_says():
 
 def test_weapon_lists_and_spaces_as_python_says():
     cells = CELLS["weapons"] + ["tank\u2028", "drone ;  mlrs", "barrel-bomb;cluster-munition", "ROCKET"]
-    listed, spaced = loader._weapon_lists(pa.chunked_array([pa.array(cells, pa.large_string())]))
+    listed, spaced, encoded = loader._weapon_lists(pa.chunked_array([pa.array(cells, pa.large_string())]))
+    assert encoded.dictionary.take(encoded.indices).to_pylist() == cells
     assert listed.tolist() == [loader._KNOWN_WEAPONS_RE.fullmatch(c) is not None for c in cells]
     assert spaced.tolist() == [re.search(r"\s", c) is not None for c in cells]
 

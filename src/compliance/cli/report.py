@@ -17,7 +17,8 @@ def build_report(agreements: Path | None, events: list[Path] | None, filters: Fi
     if inputs is None:
         return None, problems
     table = inputs.events
-    outcome = evaluate(inputs.terms, table.frame, inputs.profile, read=table.read, set_aside=table.set_aside)
+    outcome = evaluate(inputs.terms, table.frame, inputs.profile, read=table.read, set_aside=table.set_aside,
+                       codes=table.codes)
     zone_members = None
     if filters.zones:
         from compliance.engine.zonefilter import events_in_zones

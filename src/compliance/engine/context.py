@@ -60,24 +60,26 @@ def combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return combo, first
 
 
-def codes(column: pd.Series, mapping: dict[str, int]) -> np.ndarray:
-    """Integer codes of a text column in the vocabulary's order (-1 for empty or unknown)."""
-    inverse, uniques = distinct(column)
+Coded = tuple[np.ndarray, list[str]]  # codes per event, and the distinct values they number
+
+
+def codes(column: pd.Series, mapping: dict[str, int], given: Coded | None = None) -> np.ndarray:
+    """Integer codes of a text column in the vocabulary's order (-1 for empty or unknown). ``given``: the
+    column's ``distinct`` codes, where the loader made them."""
+    inverse, uniques = given or distinct(column)
     table = np.array([mapping.get(u, -1) for u in uniques] or [-1], dtype=np.int16)
     return table[inverse] if len(inverse) else np.zeros(0, dtype=np.int16)
 
 
-def weapon_bits(column: pd.Series) -> np.ndarray:
-    inverse, uniques = distinct(column)
+def weapon_bits(column: pd.Series, given: Coded | None = None) -> np.ndarray:
+    inverse, uniques = given or distinct(column)
     table = np.array([sum((WEAPON_BIT.get(w.strip(), 0) for w in u.split(";") if w.strip()), np.int64(0))
                       for u in uniques] or [0], dtype=np.int64)
     return table[inverse] if len(inverse) else np.zeros(0, dtype=np.int64)
 
 
-Coded = tuple[np.ndarray, list[str]]  # codes per event, and the distinct values they number
-
-
-def parties_of(registry: Registry, column: pd.Series) -> tuple[np.ndarray, dict[str, str], Coded]:
+def parties_of(registry: Registry, column: pd.Series, given: Coded | None = None
+               ) -> tuple[np.ndarray, dict[str, str], Coded]:
     """The party of each event (as ``Registry.resolve_column`` gives it), the names that matched none,
     and the parties as codes into their distinct values.
 
@@ -85,7 +87,7 @@ def parties_of(registry: Registry, column: pd.Series) -> tuple[np.ndarray, dict[
     the column instead of two, and the party codes come from a few hundred names, not a million rows.
     Codes number parties in order of first appearance, as factorizing the resolved column would.
     """
-    inverse, names = distinct(column)
+    inverse, names = given or distinct(column)
     resolved, unknown = registry.resolve_column(pd.Series(names, dtype="string"))
     party_codes, parties = pd.factorize(resolved, sort=False)
     if not len(inverse):
@@ -202,15 +204,19 @@ class Prepared:
             return self._locks.setdefault(name, threading.Lock())
 
     @classmethod
-    def build(cls, frame: pd.DataFrame, registry: Registry, zones: ZoneSet) -> Prepared:
+    def build(cls, frame: pd.DataFrame, registry: Registry, zones: ZoneSet,
+              given: dict[str, Coded] | None = None) -> Prepared:
+        """``given``: the ``distinct`` codes of columns, where the loader made them (see ``loading.codes``);
+        the others are hashed here."""
+        given = {c: v for c, v in (given or {}).items() if len(v[0]) == len(frame)}
         # six columns hashed side by side: Arrow does the hashing outside the interpreter's lock
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare") as pool:
-            actors = pool.submit(parties_of, registry, frame["actor"])
-            targeted = pool.submit(parties_of, registry, frame["target_party"])
-            attribution = pool.submit(codes, frame["attribution"], ATTRIBUTION_RANK)
-            action = pool.submit(codes, frame["action"], ACTION_CODE)
-            target = pool.submit(codes, frame["target_type"], TARGET_CODE)
-            weapons = pool.submit(weapon_bits, frame["weapons"])
+            actors = pool.submit(parties_of, registry, frame["actor"], given.get("actor"))
+            targeted = pool.submit(parties_of, registry, frame["target_party"], given.get("target_party"))
+            attribution = pool.submit(codes, frame["attribution"], ATTRIBUTION_RANK, given.get("attribution"))
+            action = pool.submit(codes, frame["action"], ACTION_CODE, given.get("action"))
+            target = pool.submit(codes, frame["target_type"], TARGET_CODE, given.get("target_type"))
+            weapons = pool.submit(weapon_bits, frame["weapons"], given.get("weapons"))
             actor, unknown, actor_codes = actors.result()
             target_party, _, target_codes = targeted.result()
             return cls(
@@ -219,7 +225,7 @@ class Prepared:
                 attribution=attribution.result().astype(np.int8),
                 start=frame["start"].to_numpy(dtype=np.int64), end=frame["end"].to_numpy(dtype=np.int64),
                 precision=frame["precision_km"].to_numpy(dtype=np.float64), unknown_actor_names=unknown,
-                _actor_codes=actor_codes, _target_codes=target_codes,
+                _actor_codes=actor_codes, _target_codes=target_codes, _coded=dict(given),
             )
 
     def actor_codes(self) -> tuple[np.ndarray, list[str]]:

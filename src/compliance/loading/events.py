@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance import vocabulary as v
+from compliance.loading import codes as coding
 from compliance.loading.problems import Problem, Problems, did_you_mean
 from compliance.loading.validate import validate
 from compliance.loading.yamlpos import Located, YamlError, load_file
@@ -73,6 +74,9 @@ class EventTable:
     set_aside: list[SetAside] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
     files: list[Path] = field(default_factory=list)
+    codes: dict[str, coding.Coded] | None = field(default=None, repr=False, compare=False)
+    """The codes of the categorical columns of ``frame``, where the loader made them (one CSV or Parquet file
+    whose ids are in order; see ``loading.codes``), for the engine to use instead of hashing the columns again."""
     # the problems of single events (each set aside with its reason): a run may go on without those events
     row_problems: set[Problem] = field(default_factory=set, repr=False, compare=False)
 
@@ -286,6 +290,7 @@ def _load_table(path: Path, shown: str, table: EventTable) -> pd.DataFrame | Non
     frames = [f for f in frames if len(f)]
     if not frames:
         return None
+    table.codes = local.codes  # for the rows of the frame returned, in order
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
@@ -838,6 +843,8 @@ class _Checked:
     first_col: np.ndarray
     # only the bad rows: a list for every row is seconds of garbage on millions of rows
     reasons: dict[int, list[str]] = field(default_factory=dict)
+    coded: dict[str, coding.Coded] | None = None
+    """The codes of the categorical columns of the rows in ``raw`` (see ``loading.codes``)."""
 
     def __post_init__(self) -> None:
         self.id_cells = _string_series(self.ids)  # for messages
@@ -866,6 +873,8 @@ class _Checked:
         if self.reasons:
             keep = ~self.bad()[self.rows]
             self.raw, self.rows = self.raw.loc[keep], self.rows[keep]
+            if self.coded is not None:  # numbered again: a value may have appeared first in a row let go
+                self.coded = coding.of_frame(self.raw)
 
     def set_aside(self, shown: str, table: EventTable) -> pd.DataFrame:
         """Set the bad rows aside with every reason, at the line and column of the first; the rest of the rows."""
@@ -937,23 +946,28 @@ class _FileChecks:
         if not self.chunks:
             return []
         ids = pa.chunked_array([c for checked in self.chunks for c in checked.ids.chunks], type=pa.large_string())
-        if len(ids) < 2 or pc.all(pc.greater(ids[1:], ids[:-1])).as_py():
-            return [checked.set_aside(self.shown, self.table) for checked in self.chunks]  # ids in order: none twice
-        codes = pc.dictionary_encode(ids.combine_chunks()).indices.to_numpy(zero_copy_only=False)
-        repeated = _repeats(codes)
-        dup = repeated & np.concatenate([checked.named for checked in self.chunks])
-        if dup.any():
-            firsts = np.flatnonzero(~repeated)  # the row where each distinct id is first read, in order of its code
-            origins = pa.chunked_array([c for checked in self.chunks for c in checked.origins.chunks],
-                                       type=pa.large_string())
-            start = 0
-            for checked in self.chunks:
-                n = len(checked.lines)
-                here = dup[start:start + n]
-                if here.any():
-                    checked.flag_duplicates(here, lambda i, s=start: origins[int(firsts[codes[s + i]])].as_py())
-                start += n
-        return [checked.set_aside(self.shown, self.table) for checked in self.chunks]
+        repeats = not (len(ids) < 2 or pc.all(pc.greater(ids[1:], ids[:-1])).as_py())  # ids in order: none twice
+        if repeats:
+            codes = pc.dictionary_encode(ids.combine_chunks()).indices.to_numpy(zero_copy_only=False)
+            repeated = _repeats(codes)
+            dup = repeated & np.concatenate([checked.named for checked in self.chunks])
+            repeats = bool(dup.any())
+            if repeats:
+                firsts = np.flatnonzero(~repeated)  # the row where each distinct id is first read, in order of its code
+                origins = pa.chunked_array([c for checked in self.chunks for c in checked.origins.chunks],
+                                           type=pa.large_string())
+                start = 0
+                for checked in self.chunks:
+                    n = len(checked.lines)
+                    here = dup[start:start + n]
+                    if here.any():
+                        checked.flag_duplicates(here, lambda i, s=start: origins[int(firsts[codes[s + i]])].as_py())
+                    start += n
+        frames = [checked.set_aside(self.shown, self.table) for checked in self.chunks]
+        # the codes hold for the rows kept, unless repeated ids were let go after they were made
+        if not repeats and all(checked.coded is not None for checked in self.chunks):
+            self.table.codes = coding.joined([checked.coded for checked in self.chunks])  # type: ignore[misc]
+        return frames
 
 
 def _row_checks(raw: pd.DataFrame, col_of: dict[str, int], lines: np.ndarray,
@@ -976,22 +990,27 @@ def _row_checks(raw: pd.DataFrame, col_of: dict[str, int], lines: np.ndarray,
     flag(~named, "id", "the id is empty")
     bad_id = ~_valid_ids(text["id"]) & named
     flag(bad_id, "id", lambda i: f"the id '{_short(ids.iat[i], 80)}' may hold only letters, digits and . _ : -")
+    # the categorical columns are checked once per distinct value, and their codes kept (see ``loading.codes``)
+    encoded = {c: coding.dictionary(text[c]) for c in ("action", "target_type", "attribution")}
     action = raw["action"]
-    bad = ~_bools(pc.is_in(text["action"], value_set=_ACTIONS))
+    bad = ~coding.per_value(encoded["action"], lambda d: pc.is_in(d, value_set=_ACTIONS))
     flag(bad, "action", lambda i: f"unknown action '{_short(action.iat[i], 80)}'{_hint(action.iat[i], v.ACTIONS)}")
     ttype = raw["target_type"]
-    bad = ~_bools(pc.equal(text["target_type"], "")) & ~_bools(pc.is_in(text["target_type"], value_set=_TARGETS))
+    bad = ~coding.per_value(encoded["target_type"],
+                            lambda d: pc.or_(pc.equal(d, ""), pc.is_in(d, value_set=_TARGETS)))
     flag(bad, "target_type", lambda i: f"unknown target type '{_short(ttype.iat[i], 80)}'"
          f"{_hint(ttype.iat[i], v.TARGET_TYPES)}")
     attribution_text = pc.if_else(pc.equal(text["attribution"], ""), "unknown", text["attribution"])
     attribution = _string_series(attribution_text, raw.index)
     raw["attribution"] = attribution
-    bad = ~_bools(pc.is_in(attribution_text, value_set=_ATTRIBUTIONS))
+    attribution_words = ["unknown" if w == "" else w for w in encoded["attribution"].dictionary.to_pylist()]
+    bad = ~coding.per_value(encoded["attribution"],
+                            lambda d: pc.is_in(pc.if_else(pc.equal(d, ""), "unknown", d), value_set=_ATTRIBUTIONS))
     flag(bad, "attribution", lambda i: f"unknown attribution '{_short(attribution.iat[i], 80)}'; use one of: "
          f"{', '.join(v.ATTRIBUTION)}")
     weapons = raw["weapons"]
     # only lists that are not plainly made of known weapons are split (the split is slow on millions of rows)
-    listed, spaced = _weapon_lists(text["weapons"])
+    listed, spaced, encoded["weapons"] = _weapon_lists(text["weapons"])
     has_weapons = ~_bools(pc.equal(text["weapons"], "")) & ~listed
     if has_weapons.any():
         exploded = weapons[has_weapons].str.split(";").explode().str.strip()
@@ -1006,7 +1025,12 @@ def _row_checks(raw: pd.DataFrame, col_of: dict[str, int], lines: np.ndarray,
     if spaced.any():
         weapons = weapons.copy()
         weapons[spaced] = weapons[spaced].str.replace(r"\s*;\s*", ";", regex=True)
+        encoded["weapons"] = coding.dictionary(_arrow_strings(weapons))  # the lists as they now read
     raw["weapons"] = weapons
+    checked.coded = {"action": coding.coded(encoded["action"]), "target_type": coding.coded(encoded["target_type"]),
+                     "attribution": coding.coded(encoded["attribution"], attribution_words),
+                     "weapons": coding.coded(encoded["weapons"]),
+                     **{c: coding.coded(coding.dictionary(text[c])) for c in ("actor", "target_party")}}
     for column, low, high in (("lat", -90, 90), ("lon", -180, 180)):
         arr = _plain_numbers(raw[column], _DECIMAL_SIGNED)
         if arr is None:  # empty cells, words, exponents, ...: what pandas makes of them, and why they are bad
@@ -1232,15 +1256,16 @@ def _decimal_at(values: np.ndarray, places: int) -> np.ndarray:
     return (np.abs(digits) < 1e15) & (digits / scale == values)
 
 
-def _weapon_lists(weapons: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+def _weapon_lists(weapons: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, pa.DictionaryArray]:
     """For each cell: whether ``re.fullmatch(_KNOWN_WEAPONS, cell)``, and whether ``re.search(r"\\s", cell)`` (the
-    regexes pandas runs in Python for these patterns). A log holds few distinct weapon lists: each is tried once."""
-    encoded = pc.dictionary_encode(weapons.combine_chunks())
+    regexes pandas runs in Python for these patterns), and the cells as a dictionary. A log holds few distinct
+    weapon lists: each is tried once."""
+    encoded = coding.dictionary(weapons)
     distinct = encoded.dictionary.to_pylist()
     known = np.array([_KNOWN_WEAPONS_RE.fullmatch(cell) is not None for cell in distinct], dtype=bool)
     spaced = np.array([_SPACE.search(cell) is not None for cell in distinct], dtype=bool)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return known[codes], spaced[codes]
+    return known[codes], spaced[codes], encoded
 
 
 def _duplicated(values: pa.ChunkedArray) -> np.ndarray:
@@ -1459,18 +1484,21 @@ def load_events(paths: list[Path], base: Path | None = None) -> EventTable:
     table = EventTable(empty_frame())
     frames = []
     unique = False  # whether the ids of the one frame are known to be unique
+    codes = None  # the codes of the categorical columns of the one frame, if its loading made them
     for path in event_files(paths):
         shown = _shown(path, base)
         table.files.append(path)
         if not path.exists():
             _add(table, shown, 0, 0, "no such file or folder")
             continue
+        table.codes = None
         if path.suffix.lower() in (".csv", ".parquet"):
             frame = _load_table(path, shown, table)
         else:
             frame = _load_yaml(path, shown, table)
         if frame is not None and len(frame):
             frames.append(frame)
+            codes = table.codes
             # a CSV or Parquet file's repeated ids are already set aside (``_check_rows``); a YAML file's are not
             unique = len(frames) == 1 and path.suffix.lower() in (".csv", ".parquet")
     if frames:
@@ -1479,6 +1507,8 @@ def load_events(paths: list[Path], base: Path | None = None) -> EventTable:
         if not unique:  # hashing a million ids to find none repeated costs half a second
             frame = _drop_cross_file_duplicates(frame, table)
         table.frame = frame
+    # ``_finish`` keeps the rows and their order; several files are joined without codes (a rare case at scale)
+    table.codes = codes if len(frames) == 1 and unique else None
     return table
 
 
