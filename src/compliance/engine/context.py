@@ -260,7 +260,8 @@ class Prepared:
                 if span * size >= 2**62:  # numbered densely again before the key could overflow
                     key = pd.factorize(key)[0].astype(np.int64)
                     span = int(key.max()) + 1 if self.n else 1
-                key = key * size + values.astype(np.int64)
+                key *= size  # in place: no new million-row arrays per column
+                key += values
                 span *= size
             cell, uniques = _factorize(key)
             first = np.zeros(len(uniques), dtype=np.int64)
