@@ -249,27 +249,34 @@ def test_area_membership_is_the_exact_distance_to_the_edge(zone, precise):
 
 @pytest.mark.parametrize("zone", AREAS, ids=[z.id for z in AREAS])
 def test_area_membership_by_grid_is_the_exact_distance_to_the_edge(zone, monkeypatch):
-    """Points spread over an area and well beyond it, enough that the area is laid with its grid: the
-    cells must place every point as measuring it would, and must spare most points the measuring."""
+    """Points spread over an area and well beyond it, enough that the area is laid with its grid (in
+    degrees): the cells, and the box around them, must place every point as measuring it would, and must
+    spare most points both the projection and the measuring."""
     zone = Zone(zone.props, zone.geometry, zone.path)  # a grid of its own, made by this log
     zones = ZoneSet({zone.id: zone})
     rng = np.random.default_rng(zlib.crc32(zone.id.encode()) + 1)
     n = GRID_FROM * 4
     precision = rng.choice(np.array([0.0, 0.0, 0.0, 1.0, 2.0, 5.0, 25.0]), n)
-    xmin, ymin, xmax, ymax = zone.bounds
-    pad = 60_000.0
-    x = rng.uniform(xmin - pad, xmax + pad, n)
-    y = rng.uniform(ymin - pad, ymax + pad, n)
-    x[:7], y[:7] = np.nan, np.nan  # no place: never inside
+    lonmin, latmin, lonmax, latmax = shapely.bounds(zone.geometry)
+    pad = 0.8  # degrees: some 70-90 km, beyond the grid's box
+    lon = rng.uniform(lonmin - pad, lonmax + pad, n)
+    lat = rng.uniform(latmin - pad, latmax + pad, n)
+    lon[:7], lat[:7] = np.nan, np.nan  # no place: never inside
+    x, y = zones_module.project(lon, lat)
     measured: list[int] = []
+    projected: list[int] = []
     exact = zones_module._area_membership
 
     def counted(z, xs, ys, tol):
         measured.append(len(xs))
         return exact(z, xs, ys, tol)
 
+    def xy(rows):
+        projected.append(len(rows))
+        return x[rows], y[rows]
+
     monkeypatch.setattr(zones_module, "_area_membership", counted)
-    got = zones.membership(zone.id, x, y, precision)
+    got = zones.place(zone.id, lon, lat, precision, xy)
 
     tolerance = precision + zone.props.precision_km
     with np.errstate(invalid="ignore"):  # the points without a place
@@ -279,8 +286,26 @@ def test_area_membership_by_grid_is_the_exact_distance_to_the_edge(zone, monkeyp
     assert {0, 1} <= set(want.tolist())  # (a small area can lie wholly within its tolerance of its edge)
     wrong = np.flatnonzero(got != want)
     assert not len(wrong), list(zip(distance[wrong][:5], tolerance[wrong][:5], got[wrong][:5], strict=True))
-    near = int(((np.abs(x - np.clip(x, xmin, xmax)) < pad) & (np.abs(y - np.clip(y, ymin, ymax)) < pad)).sum())
-    assert measured and sum(measured) < near / 2  # the cells decided most points near the area
+    assert measured and sum(projected) < n / 2  # the cells and the box decided most points unprojected
+
+
+@pytest.mark.parametrize("zone", AREAS, ids=[z.id for z in AREAS])
+def test_a_point_of_a_cell_in_degrees_lies_within_its_reach_of_the_centre(zone):
+    """A grid in degrees decides a cell by the distance from its projected centre: every point of the
+    cell, projected, must lie within the cell's reach of that centre (corners, sides and inside)."""
+    grid, _ = Zone(zone.props, zone.geometry, zone.path).grid(5.0)
+    rng = np.random.default_rng(zlib.crc32(zone.id.encode()) + 2)
+    cell = rng.integers(0, grid.nx * grid.ny, 50_000)
+    i, j = cell % grid.nx, cell // grid.nx
+    u, v = rng.uniform(0, 1, len(cell)), rng.uniform(0, 1, len(cell))
+    u[:4000], v[:4000] = rng.integers(0, 2, 4000), rng.integers(0, 2, 4000)  # corners
+    u[4000:8000] = rng.integers(0, 2, 4000)  # sides
+    lon, lat = grid.x0 + (i + u) * grid.size_x, grid.y0 + (j + v) * grid.size_y
+    cx, cy = zones_module.project(grid.x0 + (i + 0.5) * grid.size_x, grid.y0 + (j + 0.5) * grid.size_y)
+    x, y = zones_module.project(lon, lat)
+    away = np.hypot(x - cx, y - cy) / 1000.0
+    assert (away <= grid.reach_km[cell]).all()
+    assert (away[:4000] >= grid.reach_km[cell[:4000]] * 0.99 - 0.002).any()  # and the reach is not loose
 
 
 def test_grid_cells_decide_only_what_every_point_of_them_shares():

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -286,6 +287,14 @@ class Prepared:
                 self._ordering = self.sorting.result() if self.sorting is not None else order_events(self.frame)
             return self._ordering
 
+    @cached_property
+    def lon(self) -> np.ndarray:
+        return self.frame["lon"].to_numpy(dtype=np.float64)
+
+    @cached_property
+    def lat(self) -> np.ndarray:
+        return self.frame["lat"].to_numpy(dtype=np.float64)
+
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
         """Every event's place, projected."""
         if self._xy is None:
@@ -308,9 +317,7 @@ class Prepared:
             # projected outside the lock (pyproj's transformer is safe across threads): a clause that needs a
             # few places does not wait for another projecting hundreds of thousands. Two threads may project
             # the same place; both write the same value.
-            lon = self.frame["lon"].to_numpy(dtype=np.float64)
-            lat = self.frame["lat"].to_numpy(dtype=np.float64)
-            px, py = project(lon[todo], lat[todo])
+            px, py = project(self.lon[todo], self.lat[todo])
             with self.lock("xy"):
                 x[todo], y[todo] = px, py
                 done[todo] = True
@@ -322,9 +329,8 @@ class Prepared:
         props = self.zones.zones[zid].props
         # a corridor or radius is measured on the geometry it is drawn around: that zone is held too
         uses = self.zones.members(props.of) if props.kind in ("corridor", "radius") and props.of else []
-        return self._per_zone(self._membership, zid, idx, np.int8,
-                              lambda todo: self.zones.membership(zid, *self.xy_at(todo), self.precision[todo]),
-                              also=uses)
+        return self._per_zone(self._membership, zid, idx, np.int8, lambda todo: self.zones.place(
+            zid, self.lon[todo], self.lat[todo], self.precision[todo], lambda rows: self.xy_at(todo[rows])), also=uses)
 
     def distance_km(self, refs: list[str], idx: np.ndarray) -> np.ndarray:
         """Least distance (km) from events ``idx`` to the referenced zones, each computed once per event."""

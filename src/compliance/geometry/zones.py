@@ -11,6 +11,8 @@ states, because an event's place and a zone's edge are both known only to a stat
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -25,11 +27,13 @@ from compliance.models.zones import ZoneProperties
 OUT, EDGE, IN = np.int8(0), np.int8(1), np.int8(2)
 _SHELL_FROM = 4096  # fewer points than this are measured directly: four buffers would cost more
 GRID_FROM = 1 << 14
-"""An area is laid with a grid (see ``geometry.grid``) the first time this many points are placed in it."""
+"""An area is laid with a grid (see ``geometry.grid``) the first time this many points are placed in it
+(``ZoneSet.place``)."""
 GRID_CELLS = 1 << 12
 """About this many cells. Each centre is measured (about 3 microseconds against the largest shipped area),
 and points in cells that straddle a threshold are measured themselves: 4096 cells cost the least on a
-million events around Idlib (measured: 2048, 8192 and 16384 all cost more)."""
+million events around Idlib (measured when the cells were laid in metres: 2048, 8192 and 16384 all cost
+more)."""
 
 
 def _margin_km(km: float) -> float:
@@ -111,17 +115,26 @@ class Zone:
         return float(xmin), float(ymin), float(xmax), float(ymax)
 
     @cached_property
-    def _grids(self) -> list[Grid]:
+    def _grids(self) -> list[tuple[Grid, float]]:
         return []
 
-    def grid(self, margin_km: float) -> Grid:
-        """The area's grid, over its bounding box widened by ``margin_km`` (the first time it is asked for;
-        a point beyond it is simply measured)."""
+    def grid(self, margin_km: float) -> tuple[Grid, float]:
+        """The area's grid in degrees, over its bounding box widened by at least ``margin_km`` on the ground
+        (the first time it is asked for), and how far (km) a point outside the box surely lies from the area.
+
+        The box is widened generously: a degree of latitude is at least 110.5 km, a degree of longitude at
+        least cos(latitude) of 111.3 km, the projection shrinks no distance by more than its scale factor
+        (0.9996), and a side of the projected area may bow a little beyond the box of its corners; so a
+        point outside the box lies farther than ``margin_km`` from the area."""
         if not self._grids:
-            xmin, ymin, xmax, ymax = self.bounds
-            m = margin_km * 1000.0
-            box = (xmin - m, ymin - m, xmax + m, ymax + m)
-            self._grids.append(Grid.over(self.projected, self.projected_boundary, box, GRID_CELLS))
+            lonmin, latmin, lonmax, latmax = (float(v) for v in shapely.bounds(self.geometry))
+            km = (margin_km + 2.0) * 1.1  # two km for the bow of long sides, and a tenth more for the rest
+            dlat = km / 110.5
+            top = min(max(abs(latmin), abs(latmax)) + dlat, 89.0)
+            dlon = km / (111.3 * math.cos(math.radians(top)))
+            box = (lonmin - dlon, latmin - dlat, lonmax + dlon, latmax + dlat)
+            grid = Grid.over(self.projected, self.projected_boundary, box, GRID_CELLS, project)
+            self._grids.append((grid, margin_km))
         return self._grids[0]
 
     def around(self, x: np.ndarray, y: np.ndarray, km: float) -> np.ndarray:
@@ -247,21 +260,34 @@ class ZoneSet:
         # for certain: a comparison of coordinates spares the geometry most of a large log
         cand = zone.around(x, y, margin)
         out = np.full(len(x), OUT, dtype=np.int8)
-        if len(cand) < GRID_FROM:
-            out[cand] = _area_membership(zone, x[cand], y[cand], tol[cand])
-            return out
-        # most points are placed by the cell they fall in; the rest are measured
-        xc, yc, tolc = x[cand], y[cand], tol[cand]
-        group, values = pd.factorize(tolc, sort=False, use_na_sentinel=False)
-        grid = zone.grid(margin)
+        out[cand] = _area_membership(zone, x[cand], y[cand], tol[cand])
+        return out
+
+    def place(self, zid: str, lon: np.ndarray, lat: np.ndarray, tolerance_km: np.ndarray,
+              xy: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Membership (as ``membership``) of points given in degrees; ``xy(rows)`` projects the points at ``rows``.
+
+        Many points in an area are placed by the cell of its grid (in degrees) they fall in, before any is
+        projected: only the points of cells that straddle a threshold are projected and measured. Fewer
+        points, and other zones, are projected and measured.
+        """
+        zone = self.zones[zid]
+        if zone.props.kind != "area" or len(lon) < GRID_FROM:
+            return self.membership(zid, *xy(np.arange(len(lon))), tolerance_km)
+        tol = tolerance_km + zone.props.precision_km
+        widest = float(np.nanmax(tol)) if np.isfinite(tol).any() else 0.0
+        grid, beyond_km = zone.grid(_margin_km(widest) if widest > 0 else 0.0)
+        group, values = pd.factorize(tol, sort=False, use_na_sentinel=False)
         table = np.stack([grid.states(float(t), IN, EDGE, OUT) for t in values])
-        cell = grid.cells_of(xc, yc)
-        state = np.where(cell >= 0, table[group, np.maximum(cell, 0)], UNDECIDED).astype(np.int8)
+        cell = grid.cells_of(lon, lat)
+        state = table[group, np.maximum(cell, 0)]
+        # outside the box: OUT where the box's margin exceeds the point's tolerance, else measured
+        state[cell < 0] = np.where(tol[cell < 0] < beyond_km, OUT, UNDECIDED)
+        state[~(np.isfinite(lon) & np.isfinite(lat))] = UNDECIDED  # no place: measured, as ever
         todo = np.flatnonzero(state == UNDECIDED)
         if len(todo):
-            state[todo] = _area_membership(zone, xc[todo], yc[todo], tolc[todo])
-        out[cand] = state
-        return out
+            state[todo] = self.membership(zid, *xy(todo), tolerance_km[todo])
+        return state.astype(np.int8, copy=False)
 
 
 def _area_membership(zone: Zone, x: np.ndarray, y: np.ndarray, tol: np.ndarray) -> np.ndarray:
