@@ -368,6 +368,11 @@ class Prepared:
             self._coded[name] = distinct(self.frame[name])
         return self._coded[name]
 
+    def known_codes(self, name: str) -> tuple[np.ndarray, list[str]] | None:
+        """The codes of a text column as ``coded`` gives them, if they are made already (the loader's), else
+        None: for a caller that needs few rows of a column and would rather not hash all of it."""
+        return self._coded.get(name)
+
     def column_at(self, name: str, idx: np.ndarray) -> np.ndarray:
         """The text of column ``name`` at rows ``idx`` (missing read as ""), converting only those rows (a
         few rows of a million need not make a million strings)."""

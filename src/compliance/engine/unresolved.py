@@ -105,6 +105,11 @@ def find_unresolved(ctx: Prepared) -> UnresolvedEvents:
         ids_of = lambda: ordered  # noqa: E731
     columns: list[tuple[np.ndarray, list[str]]] = []
     for name in ("actor", "attribution_note", "involved"):
+        known = ctx.known_codes(name)
+        if known is not None:  # the column's codes, made already (by the loader): read, not hashed again
+            codes_of_all, words = known
+            columns.append((codes_of_all[order], [w.strip() for w in words]))
+            continue
         inverse, uniques = pd.factorize(frame[name].iloc[order], use_na_sentinel=False)
         # the text each value had as ``astype(str)`` of the object column (NA reads "<NA>")
         columns.append((inverse, [str(t).strip() for t in np.array(list(uniques), dtype=object).astype(str)]))

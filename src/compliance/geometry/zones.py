@@ -42,6 +42,17 @@ def _margin_km(km: float) -> float:
     return km * 1.05 + 0.1
 
 
+def _metres_at_most(km: float) -> float:
+    """The largest distance in metres ``d`` with ``d / 1000 <= km``: "at most ``d`` metres" is then exactly
+    "at most ``km`` km" as measured distances are compared elsewhere (metres divided by 1000)."""
+    d = km * 1000.0
+    while d / 1000.0 > km:
+        d = float(np.nextafter(d, -np.inf))
+    while float(np.nextafter(d, np.inf)) / 1000.0 <= km:
+        d = float(np.nextafter(d, np.inf))
+    return d
+
+
 def band_state(distance_km: np.ndarray, km: float, tolerance_km: np.ndarray) -> np.ndarray:
     """"Within ``km``" as IN, EDGE or OUT, when distances are known only to ``tolerance_km``."""
     return np.where(distance_km <= km - tolerance_km, IN,
@@ -170,8 +181,9 @@ class Zone:
                 inner = inner[~hit]
         todo = np.concatenate([outer, inner])
         if len(todo):
-            d = shapely.distance(self.projected_boundary, shapely.points(x[todo], y[todo])) / 1000.0
-            out[todo] = d <= km
+            # "within" (prepared, stopping at the first side near enough) at the metres that mean the same as
+            # "the distance in km is at most km"
+            out[todo] = shapely.dwithin(self.projected_boundary, shapely.points(x[todo], y[todo]), _metres_at_most(km))
         return out
 
 
