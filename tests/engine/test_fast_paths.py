@@ -390,3 +390,14 @@ def test_clauses_start_with_neighbours_on_different_zones(terms):
     assert zones(order[0]) != zones(order[1])
     first = order[:distinct]  # one round: one clause of each set of zones
     assert len({zones(k) for k in first}) == distinct
+
+
+def test_within_metres_means_exactly_at_most_the_kilometres():
+    """``near_edge`` asks GEOS whether a point lies within ``d`` metres; ``d`` is the largest distance that,
+    divided by 1000, is at most the tolerance in km, so the answer is the comparison made everywhere else."""
+    from compliance.geometry.zones import _metres_at_most
+
+    rng = np.random.default_rng(11)
+    for km in [*rng.uniform(0, 40, 2000).tolist(), 0.05, 0.3, 1.0, 2.0, 10.05, 1e-6, 0.1 + 0.2]:
+        d = _metres_at_most(km)
+        assert d / 1000.0 <= km < float(np.nextafter(d, np.inf)) / 1000.0
