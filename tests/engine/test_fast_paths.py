@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import REPO
 
 from compliance.engine.checks import HOLDS, _resolve, clause_checks, exemption_condition
@@ -401,3 +403,38 @@ def test_within_metres_means_exactly_at_most_the_kilometres():
     for km in [*rng.uniform(0, 40, 2000).tolist(), 0.05, 0.3, 1.0, 2.0, 10.05, 1e-6, 0.1 + 0.2]:
         d = _metres_at_most(km)
         assert d / 1000.0 <= km < float(np.nextafter(d, np.inf)) / 1000.0
+
+
+ID_TEXT = st.text(alphabet="0123456789abcXYZ._:-", max_size=9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ID_TEXT, min_size=2, max_size=60), st.sampled_from(["", "ACLED-SYR", "x"]),
+       st.booleans(), st.integers(0, 3))
+def test_ids_packed_as_integers_sort_as_arrow_sorts_them(suffixes, prefix, large, cut):
+    """Short ids past a shared beginning are sorted as integers: the order must be Arrow's stable sort of
+    the texts, whatever the lengths (one id beginning another), repeats, empty ids, and slices of arrays."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from compliance.engine.context import id_order
+
+    texts = [prefix + s for s in suffixes]
+    ids = pa.array(["pad"] * cut + texts, pa.large_string() if large else pa.string()).slice(cut)
+    got = id_order(ids)
+    if got is not None:
+        assert got.tolist() == pc.sort_indices(ids).to_numpy().tolist()
+    else:  # nine characters of twenty kinds fit in one integer: only a log of empty ids is left to Arrow
+        assert all(t == "" for t in texts)
+
+
+def test_ids_that_do_not_pack_are_left_to_arrow():
+    import pyarrow as pa
+
+    from compliance.engine.context import id_order
+
+    assert id_order(pa.array(["ab", "a\u00e9"])) is None  # beyond ASCII
+    assert id_order(pa.array(["ab", "a\x00b"])) is None  # a NUL inside an id
+    assert id_order(pa.array(["b" + "y" * 40, "a" + "z" * 40])) is None  # too long past their shared beginning
+    assert id_order(pa.array([f"e{i:030d}" for i in range(5)][::-1])).tolist() == [4, 3, 2, 1, 0]  # long, shared
+    assert id_order(pa.array(["e3", "e1", "e2"])).tolist() == [1, 2, 0]

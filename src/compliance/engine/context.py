@@ -130,7 +130,8 @@ def order_events(frame: pd.DataFrame) -> Ordering:
         # The sort is stable, so this is the order it would give
         by_id = np.arange(n, dtype=np.int64)
     else:
-        by_id = pc.sort_indices(ids).to_numpy().astype(np.int64)
+        packed = id_order(ids)
+        by_id = packed if packed is not None else pc.sort_indices(ids).to_numpy().astype(np.int64)
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[by_id] = np.arange(n)
     start = frame["start"].to_numpy(dtype=np.int64)
@@ -144,6 +145,73 @@ def order_events(frame: pd.DataFrame) -> Ordering:
     rank = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
     rank[order] = np.arange(n, dtype=rank.dtype)
     return Ordering(id_rank, order, rank)
+
+
+def id_order(ids) -> np.ndarray | None:
+    """The stable order of ``ids`` (Arrow text, no nulls) as Arrow sorts them (by their bytes), found by
+    sorting integers; None where the ids do not fit in one (then Arrow sorts them).
+
+    A million shuffled ids take Arrow about half a second to sort as text. Ids mostly share a long
+    beginning (``ACLED-SYR``, ``ucdp-``), and what follows is a few characters from a small set (often
+    digits). Each character is numbered by its rank among the bytes the ids use (0 is kept for "no
+    character": no id holds a NUL byte), and an id's characters past the shared beginning are packed,
+    left-aligned, into one integer: the integers are in the order of the texts, a shorter id before any
+    longer one it begins. They are sorted by stable passes of 16 bits (each a radix sort).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    if ids.type not in (pa.string(), pa.large_string()) or ids.null_count or len(ids) < 2:
+        return None
+    n = len(ids)
+    least, greatest = (v.as_py().encode("utf-8") for v in pc.min_max(ids).values())
+    # the beginning the least and the greatest share, which every id between them shares too
+    shared = next((i for i, (a, b) in enumerate(zip(least, greatest, strict=False)) if a != b),
+                  min(len(least), len(greatest)))
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64 if ids.type == pa.large_string() else np.int32)
+    offsets = offsets[ids.offset:ids.offset + n + 1].astype(np.int64)
+    if ids.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return None  # every id empty
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
+    begin = offsets[:-1] + shared
+    length = offsets[1:] - begin
+    width = int(length.max())
+    if width > 63:  # (at least a bit a character)
+        return None
+    # the characters past the shared beginning, one row per position (0 past an id's end)
+    chars = np.zeros((width, n), dtype=np.uint8)
+    at = np.empty(n, dtype=np.int64)  # (made once: a million-row array a character would be slow to make)
+    last = len(data) - 1
+    for j in range(width):
+        np.minimum(np.add(begin, j, out=at), last, out=at)
+        row = chars[j]
+        np.take(data, at, out=row)
+        inside = length > j
+        if (row[inside] == 0).any():
+            return None  # a NUL inside an id: left to Arrow
+        row[~inside] = 0
+    used = np.zeros(256, dtype=bool)
+    used[chars.ravel()] = True
+    if used[128:].any():
+        return None  # text beyond ASCII: left to Arrow
+    used[0] = True  # "no character", before every other
+    rank = np.cumsum(used, dtype=np.int64).astype(np.uint64) - np.uint64(1)
+    bits = max(int(used.sum() - 1).bit_length(), 1)
+    if width * bits > 63:
+        return None
+    key = np.zeros(n, dtype=np.uint64)
+    for j in range(width):
+        key <<= np.uint64(bits)
+        key |= rank[chars[j]]
+    order: np.ndarray | None = None
+    for shift in range(0, width * bits, 16):
+        digits = key if order is None else key[order]
+        digit = ((digits >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
+        step = np.argsort(digit, kind="stable")
+        order = step if order is None else order[step]
+    return order.astype(np.int64, copy=False) if order is not None else np.arange(n, dtype=np.int64)
 
 
 def _factorize(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
