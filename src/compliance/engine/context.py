@@ -278,7 +278,7 @@ class Prepared:
         """``given``: the ``distinct`` codes of columns, where the loader made them (see ``loading.codes``);
         the others are hashed here."""
         given = {c: v for c, v in (given or {}).items() if len(v[0]) == len(frame)}
-        # six columns hashed side by side: Arrow does the hashing outside the interpreter's lock
+        # the columns the loader did not code are hashed side by side: Arrow hashes outside the interpreter's lock
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare") as pool:
             actors = pool.submit(parties_of, registry, frame["actor"], given.get("actor"))
             targeted = pool.submit(parties_of, registry, frame["target_party"], given.get("target_party"))
