@@ -291,6 +291,31 @@ def test_area_membership_by_grid_is_the_exact_distance_to_the_edge(zone, monkeyp
     assert measured and sum(projected) < n / 2  # the cells and the box decided most points unprojected
 
 
+def test_a_long_straight_side_bowing_past_its_corners_is_placed_exactly():
+    """A side is straight once projected: a long east-west one bows north of its corners' latitude (about
+    5 km over 6.4 degrees of longitude). Points between that latitude and the bow lie inside the area or
+    near its edge; the grid's box must reach them, not leave them outside it (and OUT)."""
+    from shapely.geometry import Polygon
+
+    from compliance.models.zones import ZoneProperties
+
+    props = ZoneProperties(id="coarse", name="coarse", kind="area", basis="drawn for the test", approximate=False,
+                           precision_km=0.0)
+    zone = Zone(props, Polygon([(35.8, 35.05), (42.2, 35.05), (42.2, 37.0), (35.8, 37.0)]), "test")
+    zones = ZoneSet({zone.id: zone})
+    rng = np.random.default_rng(12)
+    n = GRID_FROM * 2
+    lon, lat = rng.uniform(38.5, 39.5, n), rng.uniform(36.95, 37.06, n)
+    precision = rng.choice(np.array([0.0, 1.0]), n)  # a narrow box: the bow reaches beyond the corners' one
+    x, y = zones_module.project(lon, lat)
+    got = zones.place(zone.id, lon, lat, precision, lambda rows: (x[rows], y[rows]))
+    distance = shapely.distance(zone.projected_boundary, shapely.points(x, y)) / 1000.0
+    want = np.where(shapely.contains_xy(zone.projected, x, y), 2, 0)
+    want[(precision > 0) & (distance <= precision)] = 1
+    assert ((lat > 37.02) & (want == 2)).any()  # inside, beyond the latitude of the corners
+    assert (got == want).all()
+
+
 @pytest.mark.parametrize("zone", AREAS, ids=[z.id for z in AREAS])
 def test_a_point_of_a_cell_in_degrees_lies_within_its_reach_of_the_centre(zone):
     """A grid in degrees decides a cell by the distance from its projected centre: every point of the
@@ -392,17 +417,6 @@ def test_clauses_start_with_neighbours_on_different_zones(terms):
     assert zones(order[0]) != zones(order[1])
     first = order[:distinct]  # one round: one clause of each set of zones
     assert len({zones(k) for k in first}) == distinct
-
-
-def test_within_metres_means_exactly_at_most_the_kilometres():
-    """``near_edge`` asks GEOS whether a point lies within ``d`` metres; ``d`` is the largest distance that,
-    divided by 1000, is at most the tolerance in km, so the answer is the comparison made everywhere else."""
-    from compliance.geometry.zones import _metres_at_most
-
-    rng = np.random.default_rng(11)
-    for km in [*rng.uniform(0, 40, 2000).tolist(), 0.05, 0.3, 1.0, 2.0, 10.05, 1e-6, 0.1 + 0.2]:
-        d = _metres_at_most(km)
-        assert d / 1000.0 <= km < float(np.nextafter(d, np.inf)) / 1000.0
 
 
 ID_TEXT = st.text(alphabet="0123456789abcXYZ._:-", max_size=9)

@@ -42,17 +42,6 @@ def _margin_km(km: float) -> float:
     return km * 1.05 + 0.1
 
 
-def _metres_at_most(km: float) -> float:
-    """The largest distance in metres ``d`` with ``d / 1000 <= km``: "at most ``d`` metres" is then exactly
-    "at most ``km`` km" as measured distances are compared elsewhere (metres divided by 1000)."""
-    d = km * 1000.0
-    while d / 1000.0 > km:
-        d = float(np.nextafter(d, -np.inf))
-    while float(np.nextafter(d, np.inf)) / 1000.0 <= km:
-        d = float(np.nextafter(d, np.inf))
-    return d
-
-
 def band_state(distance_km: np.ndarray, km: float, tolerance_km: np.ndarray) -> np.ndarray:
     """"Within ``km``" as IN, EDGE or OUT, when distances are known only to ``tolerance_km``."""
     return np.where(distance_km <= km - tolerance_km, IN,
@@ -64,6 +53,13 @@ def _to_metres():
     from pyproj import Transformer  # imported on first use: most commands never measure a distance
 
     return Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True)
+
+
+@lru_cache(maxsize=1)
+def _to_degrees():
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:32637", "EPSG:4326", always_xy=True)
 
 
 def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,13 +129,19 @@ class Zone:
         """The area's grid in degrees, over its bounding box widened by at least ``margin_km`` on the ground
         (the first time it is asked for), and how far (km) a point outside the box surely lies from the area.
 
-        The box is widened generously: a degree of latitude is at least 110.5 km, a degree of longitude at
-        least cos(latitude) of 111.3 km, the projection shrinks no distance by more than its scale factor
-        (0.9996), and a side of the projected area may bow a little beyond the box of its corners; so a
-        point outside the box lies farther than ``margin_km`` from the area."""
+        The box is that of the projected outline, in degrees: a side is straight once projected, and a long
+        one bows beyond the degrees of its corners (some 5 km over 6 degrees of longitude), so the outline
+        is cut into pieces of at most a kilometre (each bows by millimetres) before it is taken back to
+        degrees. The box is then widened generously: a degree of latitude is at least 110.5 km, a degree of
+        longitude at least cos(latitude) of 111.3 km, the projection shrinks no distance by more than its
+        scale factor (0.9996); so a point outside the box lies farther than ``margin_km`` from the area."""
         if not self._grids:
-            lonmin, latmin, lonmax, latmax = (float(v) for v in shapely.bounds(self.geometry))
-            km = (margin_km + 2.0) * 1.1  # two km for the bow of long sides, and a tenth more for the rest
+            outline = shapely.get_coordinates(shapely.segmentize(shapely.boundary(self.projected), 1000.0))
+            lon, lat = _to_degrees().transform(outline[:, 0], outline[:, 1])
+            corners = shapely.bounds(self.geometry)  # (the box of the vertices, should the outline be empty)
+            lonmin, latmin = float(np.min(lon, initial=corners[0])), float(np.min(lat, initial=corners[1]))
+            lonmax, latmax = float(np.max(lon, initial=corners[2])), float(np.max(lat, initial=corners[3]))
+            km = (margin_km + 1.0) * 1.1  # a km for what is left of the bow and for rounding, and a tenth more
             dlat = km / 110.5
             top = min(max(abs(latmin), abs(latmax)) + dlat, 89.0)
             dlon = km / (111.3 * math.cos(math.radians(top)))
@@ -181,9 +183,10 @@ class Zone:
                 inner = inner[~hit]
         todo = np.concatenate([outer, inner])
         if len(todo):
-            # "within" (prepared, stopping at the first side near enough) at the metres that mean the same as
-            # "the distance in km is at most km"
-            out[todo] = shapely.dwithin(self.projected_boundary, shapely.points(x[todo], y[todo]), _metres_at_most(km))
+            # measured, not "within distance": GEOS's dwithin first compares the distance to the bounding box,
+            # which can exceed the measured distance by a rounding step beside an edge parallel to an axis
+            d = shapely.distance(self.projected_boundary, shapely.points(x[todo], y[todo])) / 1000.0
+            out[todo] = d <= km
         return out
 
 
