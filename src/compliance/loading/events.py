@@ -76,7 +76,8 @@ class EventTable:
     files: list[Path] = field(default_factory=list)
     codes: dict[str, coding.Coded] | None = field(default=None, repr=False, compare=False)
     """The codes of the categorical columns of ``frame``, where the loader made them (one CSV or Parquet file
-    whose ids are in order; see ``loading.codes``), for the engine to use instead of hashing the columns again."""
+    none of whose rows was let go after its chunks were coded, as repeated ids are; see ``loading.codes``), for
+    the engine to use instead of hashing the columns again."""
     # the problems of single events (each set aside with its reason): a run may go on without those events
     row_problems: set[Problem] = field(default_factory=set, repr=False, compare=False)
 
